@@ -1,0 +1,207 @@
+/**
+ * Container Files: `/containers/{container_id}/files` and each file's `content`.
+ *
+ * @since 0.1.0
+ */
+import * as HttpBody from "@effect/platform/HttpBody"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import type { ContainersClient } from "./ContainersClient.js"
+import { type ContainersError, InvalidRequestError } from "./ContainersError.js"
+import { encodeId, validate } from "./internal/input.js"
+import { uploadBody } from "./internal/multipart.js"
+import { pages as walkPages } from "./internal/pagination.js"
+import * as Request from "./internal/request.js"
+import { ContainerFile, ContainerFileDeleted, ContainerFileList, ListParams } from "./Models.js"
+import type { Upload } from "./Upload.js"
+
+const checkListParams = validate(ListParams, "list parameters")
+
+const filesPath = (containerId: string) =>
+  Effect.map(encodeId("container id", containerId), (c) => `/containers/${c}/files`)
+
+const filePath = (containerId: string, fileId: string) =>
+  Effect.zipWith(encodeId("container id", containerId), encodeId("file id", fileId), (c, f) => ({
+    path: `/containers/${c}/files/${f}`,
+    attributes: { "openai.container_id": containerId, "openai.file_id": fileId },
+  }))
+
+/**
+ * List container files: one page. `limit` (1 to 100, default 20) is the page size;
+ * `order` is by `created_at`, `desc` by default; `after` is the id to continue from.
+ *
+ * @since 0.1.0
+ * @category endpoints
+ */
+export const list = (
+  containerId: string,
+  params: ListParams = {},
+): Effect.Effect<ContainerFileList, ContainersError, ContainersClient> =>
+  Effect.gen(function* () {
+    const path = yield* filesPath(containerId)
+    const query = yield* checkListParams(params)
+    return yield* Request.json(
+      {
+        span: "ContainerFiles.list",
+        method: "GET",
+        path,
+        query,
+        attributes: { "openai.container_id": containerId },
+      },
+      ContainerFileList,
+    )
+  })
+
+/**
+ * Every page of a container's files, walking the `after` cursor until `has_more` is false.
+ * Pages are fetched ahead by the client's `pagePrefetch` while you work.
+ *
+ * @since 0.1.0
+ * @category endpoints
+ */
+export const pages = (
+  containerId: string,
+  params: ListParams = {},
+): Stream.Stream<ContainerFileList, ContainersError, ContainersClient> =>
+  walkPages(params.after, (after) =>
+    list(containerId, { ...params, ...(after === undefined ? {} : { after }) }),
+  )
+
+/**
+ * Every file of a container, across all pages, each exactly once and in server order.
+ * `limit` here is the page size of each request, not a total: use `Stream.take` for that.
+ *
+ * @since 0.1.0
+ * @category endpoints
+ */
+export const stream = (
+  containerId: string,
+  params: ListParams = {},
+): Stream.Stream<ContainerFile, ContainersError, ContainersClient> =>
+  Stream.mapConcat(pages(containerId, params), (page) => page.data)
+
+/**
+ * What `create` takes: a file to upload (multipart), or the id of a file already uploaded
+ * through the Files API (JSON). Never both.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CreateParams = { readonly file: Upload } | { readonly fileId: string }
+
+/**
+ * Create a container file: upload one, or copy one in by file id.
+ *
+ * @since 0.1.0
+ * @category endpoints
+ */
+export const create = (
+  containerId: string,
+  params: CreateParams,
+): Effect.Effect<ContainerFile, ContainersError, ContainersClient> =>
+  Effect.gen(function* () {
+    const path = yield* filesPath(containerId)
+    const hasFile = "file" in params && params.file !== undefined
+    const hasId = "fileId" in params && params.fileId !== undefined
+    if (hasFile === hasId) {
+      return yield* new InvalidRequestError({ message: "Give exactly one of `file` or `fileId`" })
+    }
+    let body: Request.Body
+    if ("file" in params) {
+      if (params.file.name.length === 0) {
+        return yield* new InvalidRequestError({ message: "The upload needs a file name" })
+      }
+      body = uploadBody(params.file)
+    } else {
+      if (typeof params.fileId !== "string" || params.fileId.length === 0) {
+        return yield* new InvalidRequestError({ message: "fileId must be a non-empty string" })
+      }
+      body = { replayable: true, make: Effect.succeed(HttpBody.unsafeJson({ file_id: params.fileId })) }
+    }
+    return yield* Request.json(
+      {
+        span: "ContainerFiles.create",
+        method: "POST",
+        path,
+        body,
+        attributes: { "openai.container_id": containerId },
+      },
+      ContainerFile,
+    )
+  })
+
+/**
+ * Retrieve a container file.
+ *
+ * @since 0.1.0
+ * @category endpoints
+ */
+export const retrieve = (
+  containerId: string,
+  fileId: string,
+): Effect.Effect<ContainerFile, ContainersError, ContainersClient> =>
+  Effect.flatMap(filePath(containerId, fileId), ({ path, attributes }) =>
+    Request.json({ span: "ContainerFiles.retrieve", method: "GET", path, attributes }, ContainerFile),
+  )
+
+const del = (
+  containerId: string,
+  fileId: string,
+): Effect.Effect<ContainerFileDeleted, ContainersError, ContainersClient> =>
+  Effect.flatMap(filePath(containerId, fileId), ({ path, attributes }) =>
+    Request.json({ span: "ContainerFiles.delete", method: "DELETE", path, attributes }, ContainerFileDeleted),
+  )
+
+export {
+  /**
+   * Delete a container file. Succeeds with the API's `{id, object, deleted}`.
+   *
+   * @since 0.1.0
+   * @category endpoints
+   */
+  del as delete,
+}
+
+/**
+ * Retrieve a container file's content, as bytes arrive. A gap longer than the client's
+ * `timeout` fails with an idle `TimeoutError`; interrupting the stream aborts the request.
+ *
+ * @since 0.1.0
+ * @category endpoints
+ */
+export const content = (
+  containerId: string,
+  fileId: string,
+): Stream.Stream<Uint8Array, ContainersError, ContainersClient> =>
+  Stream.unwrap(
+    Effect.map(filePath(containerId, fileId), ({ path, attributes }) =>
+      Request.bytes({
+        span: "ContainerFiles.content",
+        method: "GET",
+        path: `${path}/content`,
+        accept: "application/binary",
+        attributes,
+      }),
+    ),
+  )
+
+/**
+ * A container file's whole content in memory. For large files prefer `content`.
+ *
+ * @since 0.1.0
+ * @category endpoints
+ */
+export const contentBytes = (
+  containerId: string,
+  fileId: string,
+): Effect.Effect<Uint8Array, ContainersError, ContainersClient> =>
+  Effect.map(Stream.runCollect(content(containerId, fileId)), (chunks) => {
+    const out = new Uint8Array(Chunk.reduce(chunks, 0, (n, chunk) => n + chunk.byteLength))
+    let offset = 0
+    for (const chunk of chunks) {
+      out.set(chunk, offset)
+      offset += chunk.byteLength
+    }
+    return out
+  })

@@ -1,0 +1,123 @@
+/**
+ * Containers: `/containers` and `/containers/{container_id}`.
+ *
+ * @since 0.1.0
+ */
+import * as HttpBody from "@effect/platform/HttpBody"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import type { ContainersClient } from "./ContainersClient.js"
+import type { ContainersError } from "./ContainersError.js"
+import { encodeId, validate } from "./internal/input.js"
+import { pages as walkPages } from "./internal/pagination.js"
+import * as Request from "./internal/request.js"
+import {
+  Container,
+  ContainerDeleted,
+  ContainerList,
+  ContainerListParams,
+  CreateContainerParams,
+} from "./Models.js"
+
+const checkListParams = validate(ContainerListParams, "list parameters")
+const checkCreateParams = validate(CreateContainerParams, "container parameters")
+const encodeCreateParams = Schema.encode(CreateContainerParams)
+
+const containerPath = (containerId: string) =>
+  Effect.map(encodeId("container id", containerId), (c) => ({
+    path: `/containers/${c}`,
+    attributes: { "openai.container_id": containerId },
+  }))
+
+/**
+ * List containers: one page. `limit` (1 to 100, default 20) is the page size; `order` is by
+ * `created_at`, `desc` by default; `after` is the id to continue from; `name` filters.
+ *
+ * @since 0.1.0
+ * @category endpoints
+ */
+export const list = (
+  params: ContainerListParams = {},
+): Effect.Effect<ContainerList, ContainersError, ContainersClient> =>
+  Effect.flatMap(checkListParams(params), (query) =>
+    Request.json(
+      { span: "Containers.list", method: "GET", path: "/containers", query, attributes: {} },
+      ContainerList,
+    ),
+  )
+
+/**
+ * Every page of containers, walking the `after` cursor until `has_more` is false, with pages
+ * fetched ahead by the client's `pagePrefetch`.
+ *
+ * @since 0.1.0
+ * @category endpoints
+ */
+export const pages = (
+  params: ContainerListParams = {},
+): Stream.Stream<ContainerList, ContainersError, ContainersClient> =>
+  walkPages(params.after, (after) => list({ ...params, ...(after === undefined ? {} : { after }) }))
+
+/**
+ * Every container, across all pages, each exactly once and in server order. `limit` here is
+ * the page size of each request, not a total: use `Stream.take` for that.
+ *
+ * @since 0.1.0
+ * @category endpoints
+ */
+export const stream = (
+  params: ContainerListParams = {},
+): Stream.Stream<Container, ContainersError, ContainersClient> =>
+  Stream.mapConcat(pages(params), (page) => page.data)
+
+/**
+ * Create a container.
+ *
+ * @since 0.1.0
+ * @category endpoints
+ */
+export const create = (
+  params: CreateContainerParams,
+): Effect.Effect<Container, ContainersError, ContainersClient> =>
+  Effect.gen(function* () {
+    const checked = yield* checkCreateParams(params)
+    // Encoding reveals `Redacted` domain secrets: only inside the request body.
+    const body = yield* Effect.orDie(encodeCreateParams(checked))
+    return yield* Request.json(
+      {
+        span: "Containers.create",
+        method: "POST",
+        path: "/containers",
+        body: { replayable: true, make: Effect.succeed(HttpBody.unsafeJson(body)) },
+        attributes: {},
+      },
+      Container,
+    )
+  })
+
+/**
+ * Retrieve a container.
+ *
+ * @since 0.1.0
+ * @category endpoints
+ */
+export const retrieve = (containerId: string): Effect.Effect<Container, ContainersError, ContainersClient> =>
+  Effect.flatMap(containerPath(containerId), ({ path, attributes }) =>
+    Request.json({ span: "Containers.retrieve", method: "GET", path, attributes }, Container),
+  )
+
+const del = (containerId: string): Effect.Effect<ContainerDeleted, ContainersError, ContainersClient> =>
+  Effect.flatMap(containerPath(containerId), ({ path, attributes }) =>
+    Request.json({ span: "Containers.delete", method: "DELETE", path, attributes }, ContainerDeleted),
+  )
+
+export {
+  /**
+   * Delete a container. Succeeds with the API's `{id, object, deleted}`.
+   *
+   * @since 0.1.0
+   * @category endpoints
+   */
+  del as delete,
+}

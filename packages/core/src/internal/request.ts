@@ -1,0 +1,282 @@
+/**
+ * The one request pipeline: build the request, send it under the timeout, map statuses and
+ * transport failures to tagged errors, decode the body, and retry by the policy.
+ */
+import type * as HttpBody from "@effect/platform/HttpBody"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import { ContainersClient, type ResolvedOptions } from "../ContainersClient.js"
+import {
+  type ApiErrorObject,
+  ConnectionError,
+  type ContainersError,
+  fromStatus,
+  InvalidRequestError,
+  ResponseDecodeError,
+  TimeoutError,
+} from "../ContainersError.js"
+import { decide } from "./retry.js"
+
+/** A request body, and whether it can be built again for a retry. */
+export interface Body {
+  readonly make: Effect.Effect<HttpBody.HttpBody, ContainersError>
+  readonly replayable: boolean
+}
+
+/** One call: what to send, and the span to record it in. */
+export interface Endpoint {
+  readonly span: string
+  readonly method: "GET" | "POST" | "DELETE"
+  /** Already encoded, starting with `/`: see `path.ts`. */
+  readonly path: string
+  readonly query?: Readonly<Record<string, string | number | undefined>>
+  readonly body?: Body
+  readonly accept?: string
+  readonly attributes: Readonly<Record<string, string>>
+}
+
+const sensitiveHeaders = new Set([
+  "authorization",
+  "cookie",
+  "set-cookie",
+  "x-api-key",
+  "proxy-authorization",
+])
+// A header value with CR, LF or NUL could split the request: refuse it before sending.
+const unsafeHeaderValue = /[\r\n\0]/
+const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+
+const redactHeaders = (headers: Readonly<Record<string, string>>): Record<string, string> => {
+  const out: Record<string, string> = {}
+  for (const name in headers) out[name] = sensitiveHeaders.has(name) ? "<redacted>" : headers[name]!
+  return out
+}
+
+const requestHeaders = (
+  options: ResolvedOptions,
+  accept: string,
+): Effect.Effect<Record<string, string>, InvalidRequestError> => {
+  const headers: Record<string, string> = { accept }
+  if (Option.isSome(options.organization)) headers["openai-organization"] = options.organization.value
+  if (Option.isSome(options.project)) headers["openai-project"] = options.project.value
+  for (const name in options.headers) {
+    if (!headerName.test(name)) {
+      return Effect.fail(new InvalidRequestError({ message: `Invalid header name ${JSON.stringify(name)}` }))
+    }
+    headers[name.toLowerCase()] = options.headers[name]!
+  }
+  for (const name in headers) {
+    if (unsafeHeaderValue.test(headers[name]!)) {
+      return Effect.fail(new InvalidRequestError({ message: `Header ${name} contains CR, LF or NUL` }))
+    }
+  }
+  if (Option.isSome(options.apiKey)) {
+    const key = Redacted.value(options.apiKey.value)
+    // The message must not quote the key, only say what is wrong with it.
+    if (unsafeHeaderValue.test(key) || key.length === 0) {
+      return Effect.fail(
+        new InvalidRequestError({ message: "The API key is empty or contains CR, LF or NUL" }),
+      )
+    }
+    headers.authorization = `Bearer ${key}`
+  }
+  return Effect.succeed(headers)
+}
+
+const describeCause = (cause: unknown): string => {
+  if (cause instanceof Error) {
+    const inner = cause.cause instanceof Error ? `: ${cause.cause.message}` : ""
+    return `${cause.message}${inner}`
+  }
+  return String(cause)
+}
+
+const fromPlatformError = (endpoint: Endpoint, error: HttpClientError.HttpClientError): ContainersError => {
+  if (error._tag === "RequestError" && error.reason === "InvalidUrl") {
+    return new InvalidRequestError({ message: `Invalid URL for ${endpoint.method} ${endpoint.path}` })
+  }
+  // Keep the underlying cause only: the platform error holds the request and its headers.
+  return new ConnectionError({
+    method: endpoint.method,
+    path: endpoint.path,
+    description: `${error.reason}: ${describeCause(error.cause ?? error.description)}`,
+    cause: error.cause,
+  })
+}
+
+const parseApiError = (text: string): ApiErrorObject | undefined => {
+  try {
+    const body: unknown = JSON.parse(text)
+    if (typeof body !== "object" || body === null || !("error" in body)) return undefined
+    const error = body.error
+    if (typeof error !== "object" || error === null) return undefined
+    const field = (name: string) => {
+      const value = (error as Record<string, unknown>)[name]
+      return typeof value === "string" ? value : null
+    }
+    return {
+      type: field("type") ?? "unknown",
+      message: field("message") ?? "",
+      code: field("code"),
+      param: field("param"),
+    }
+  } catch {
+    return undefined
+  }
+}
+
+const statusFailure = (endpoint: Endpoint, response: HttpClientResponse.HttpClientResponse) =>
+  response.text.pipe(
+    Effect.orElseSucceed(() => ""),
+    Effect.flatMap((text) =>
+      Effect.fail(
+        fromStatus({
+          method: endpoint.method,
+          path: endpoint.path,
+          status: response.status,
+          requestId: response.headers["x-request-id"],
+          error: parseApiError(text),
+          headers: redactHeaders(response.headers),
+        }),
+      ),
+    ),
+  )
+
+/**
+ * Sends once: the response, with its status checked, then `read` under the same timeout.
+ */
+const attempt = <A>(
+  endpoint: Endpoint,
+  read: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, ContainersError>,
+): Effect.Effect<A, ContainersError, ContainersClient> =>
+  Effect.flatMap(ContainersClient, ({ httpClient, options }) =>
+    Effect.gen(function* () {
+      const headers = yield* requestHeaders(options, endpoint.accept ?? "application/json")
+      const body = endpoint.body === undefined ? undefined : yield* endpoint.body.make
+      const request = HttpClientRequest.make(endpoint.method)(options.baseUrl + endpoint.path, {
+        headers,
+        ...(endpoint.query === undefined ? {} : { urlParams: endpoint.query }),
+        ...(body === undefined ? {} : { body }),
+      })
+      const response = yield* httpClient
+        .execute(request)
+        .pipe(Effect.mapError((error) => fromPlatformError(endpoint, error)))
+      if (response.status < 200 || response.status >= 300) return yield* statusFailure(endpoint, response)
+      return yield* read(response)
+    }).pipe(
+      Effect.timeoutFail({
+        duration: options.timeout,
+        onTimeout: () =>
+          new TimeoutError({
+            method: endpoint.method,
+            path: endpoint.path,
+            timeout: options.timeout,
+            phase: "response",
+          }),
+      }),
+    ),
+  )
+
+const withNote = (error: ContainersError, note: string | undefined): ContainersError => {
+  if (note === undefined || error._tag === "InvalidRequestError") return error
+  // Rebuild the same class with one more field; every error class takes its fields object.
+  const Rebuild = error.constructor as new (fields: typeof error) => typeof error
+  return new Rebuild(Object.assign({}, error, { notRetried: note }))
+}
+
+/**
+ * Runs `once` and retries it by the policy. The schedule's state is threaded through so a
+ * user's schedule sees each retry in turn.
+ */
+const retrying = <A>(
+  endpoint: Endpoint,
+  once: Effect.Effect<A, ContainersError, ContainersClient>,
+): Effect.Effect<A, ContainersError, ContainersClient> =>
+  Effect.flatMap(ContainersClient, ({ options }) => {
+    const replayable = endpoint.body?.replayable ?? true
+    const loop = (retries: number, state: unknown): Effect.Effect<A, ContainersError, ContainersClient> =>
+      Effect.catchAll(once, (error) =>
+        Effect.flatMap(decide(options, error, retries, state, replayable), (decision) =>
+          decision._tag === "Fail"
+            ? Effect.fail(withNote(error, decision.note))
+            : Effect.zipRight(Effect.sleep(decision.waitMillis), loop(retries + 1, decision.state)),
+        ),
+      )
+    return loop(0, undefined)
+  })
+
+const readJson =
+  <A, I>(endpoint: Endpoint, schema: Schema.Schema<A, I>) =>
+  (response: HttpClientResponse.HttpClientResponse): Effect.Effect<A, ContainersError> => {
+    const decodeError = (reason: "MalformedJson" | "SchemaMismatch", issue: string, cause: unknown) =>
+      new ResponseDecodeError({
+        method: endpoint.method,
+        path: endpoint.path,
+        status: response.status,
+        requestId: response.headers["x-request-id"],
+        reason,
+        issue,
+        cause,
+      })
+    return response.text.pipe(
+      Effect.mapError((error) => fromPlatformError(endpoint, error)),
+      Effect.flatMap((text) =>
+        Effect.try({
+          try: (): unknown => JSON.parse(text),
+          catch: (cause) => decodeError("MalformedJson", `not JSON: ${describeCause(cause)}`, cause),
+        }),
+      ),
+      Effect.flatMap((json) =>
+        Schema.decodeUnknown(schema)(json).pipe(
+          Effect.mapError((error) =>
+            decodeError("SchemaMismatch", ParseResult.TreeFormatter.formatErrorSync(error), error),
+          ),
+        ),
+      ),
+    )
+  }
+
+const traced = (endpoint: Endpoint) => ({ kind: "client" as const, attributes: endpoint.attributes })
+
+/**
+ * Sends the endpoint and decodes its JSON body with `schema`, retrying by the policy.
+ */
+export const json = <A, I>(
+  endpoint: Endpoint,
+  schema: Schema.Schema<A, I>,
+): Effect.Effect<A, ContainersError, ContainersClient> =>
+  retrying(endpoint, attempt(endpoint, readJson(endpoint, schema))).pipe(
+    Effect.withSpan(endpoint.span, traced(endpoint)),
+  )
+
+/**
+ * Sends the endpoint and streams its body. The wait for headers is retried by the policy;
+ * once bytes flow, a gap longer than the timeout fails with an idle `TimeoutError`.
+ */
+export const bytes = (endpoint: Endpoint): Stream.Stream<Uint8Array, ContainersError, ContainersClient> =>
+  Stream.unwrap(
+    Effect.gen(function* () {
+      const { options } = yield* ContainersClient
+      const response = yield* retrying(endpoint, attempt(endpoint, Effect.succeed))
+      return response.stream.pipe(
+        Stream.mapError((error) => fromPlatformError(endpoint, error)),
+        Stream.timeoutFail(
+          () =>
+            new TimeoutError({
+              method: endpoint.method,
+              path: endpoint.path,
+              timeout: options.timeout,
+              phase: "idle",
+            }),
+          options.timeout,
+        ),
+      )
+    }),
+  ).pipe(Stream.withSpan(endpoint.span, traced(endpoint)))
