@@ -1,0 +1,309 @@
+/**
+ * A faithful, stateful fake of the OpenAI Containers API for tests: containers and their files in
+ * memory with real bytes, the spec's pagination and errors, bearer auth, a request log and scripted
+ * faults. The same app is served in-process (`layerClient`) and over real HTTP
+ * (`FakeContainersServer`).
+ *
+ * @since 0.1.0
+ */
+import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as internalApp from "./internal/app.js"
+import * as Bytes from "./internal/bytes.js"
+import * as internalClient from "./internal/client.js"
+import { FaultRegistry } from "./internal/faults.js"
+import { Store } from "./internal/store.js"
+import * as Validate from "./internal/validate.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The one bearer key accepted; when omitted any non-empty bearer token is. */
+  readonly apiKey?: string | undefined
+  /** Added before every response (measured with Effect's `Clock`, so `TestClock` drives it). */
+  readonly latency?: Duration.DurationInput | undefined
+}
+
+/**
+ * A container as the API returns it (`ContainerResource`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Container {
+  readonly id: string
+  readonly object: "container"
+  readonly name: string
+  readonly created_at: number
+  readonly status: string
+  readonly last_active_at: number
+  readonly expires_after: { readonly anchor: "last_active_at"; readonly minutes: number }
+  readonly memory_limit: string
+  readonly network_policy?: { readonly type: string; readonly allowed_domains?: ReadonlyArray<string> }
+}
+
+/**
+ * A container file as the API returns it (`ContainerFileResource`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ContainerFile {
+  readonly id: string
+  readonly object: "container.file"
+  readonly created_at: number
+  readonly bytes: number
+  readonly container_id: string
+  readonly path: string
+  readonly source: string
+}
+
+/**
+ * What a fault does to a matching request.
+ *
+ * - `Status`: answer with this status instead (the request is not processed); `body` defaults to
+ *   an OpenAI-shaped JSON error.
+ * - `Latency`: wait `millis` (Effect's `Clock`), then answer normally.
+ * - `ResetMidBody`: process the request, send the real headers and `afterBytes` of the body
+ *   (default half), then break the connection (in-process: the body stream fails).
+ * - `TruncatedBody`: process the request, then send the first half of the body, ending cleanly
+ *   (`content-length` matches the prefix).
+ * - `MalformedJson`: process the request, then send a body that is not valid JSON.
+ * - `Stall`: withhold the headers (or, with `afterBytes`, pause the body after that many bytes)
+ *   for `millis`, or forever when `millis` is omitted; after the pause the response completes.
+ *
+ * @since 0.1.0
+ * @category faults
+ */
+export type Fault =
+  | {
+      readonly _tag: "Status"
+      readonly status: number
+      readonly headers?: Readonly<Record<string, string>> | undefined
+      readonly body?: string | undefined
+    }
+  | { readonly _tag: "Latency"; readonly millis: number }
+  | { readonly _tag: "ResetMidBody"; readonly afterBytes?: number | undefined }
+  | { readonly _tag: "TruncatedBody" }
+  | { readonly _tag: "MalformedJson" }
+  | { readonly _tag: "Stall"; readonly millis?: number | undefined; readonly afterBytes?: number | undefined }
+
+/**
+ * A scripted fault: applied to the next `times` (default 1) requests that match, or, with
+ * `fraction`, to that seeded-random share of them (unlimited unless `times` is given). `path`
+ * matches the request path as sent (still percent-encoded), without the query.
+ *
+ * @since 0.1.0
+ * @category faults
+ */
+export interface FaultSpec {
+  readonly match?:
+    | { readonly method?: string | undefined; readonly path?: string | RegExp | undefined }
+    | undefined
+  readonly times?: number | undefined
+  readonly fraction?: number | undefined
+  readonly seed?: number | undefined
+  readonly fault: Fault
+}
+
+/**
+ * One request as the fake received it. `path` is as sent (percent-encoded); `query` is decoded;
+ * `bodySize` counts the body bytes read; `fileSha256` is the hex SHA-256 of an uploaded file.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RecordedRequest {
+  readonly method: string
+  readonly path: string
+  readonly query: Readonly<Record<string, string>>
+  readonly headers: Readonly<Record<string, string>>
+  readonly bodySize: number
+  readonly fileSha256: string | undefined
+  readonly requestId: string
+  /** The status answered, `undefined` while in flight (or stalled). */
+  readonly status: number | undefined
+  readonly fault: Fault["_tag"] | undefined
+}
+
+/**
+ * A file in the account's Files API that `file_id` (and a container's `file_ids`) may name.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OpenAiFile {
+  readonly id: string
+  readonly filename: string
+  readonly bytes: Uint8Array
+}
+
+/**
+ * The fake's state and the controls a test uses.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export interface Service {
+  /** The app both transports serve. */
+  readonly app: HttpApp.Default
+  /** Seeds a file of the Files API; the id defaults to `file-` + 24 hex. */
+  readonly addOpenAiFile: (file: {
+    readonly id?: string | undefined
+    readonly filename: string
+    readonly bytes: Uint8Array
+  }) => Effect.Effect<OpenAiFile>
+  /** Creates a container directly, with the API's validation and defaults. */
+  readonly createContainer: (body: {
+    readonly name: string
+    readonly [key: string]: unknown
+  }) => Effect.Effect<Container, Error>
+  /** Adds a file to a container directly (no request, no log entry). */
+  readonly addFile: (
+    containerId: string,
+    file: { readonly filename: string; readonly bytes: Uint8Array },
+  ) => Effect.Effect<ContainerFile, Error>
+  readonly containers: Effect.Effect<ReadonlyArray<Container>>
+  readonly files: (containerId: string) => Effect.Effect<ReadonlyArray<ContainerFile>>
+  /** The stored bytes of a file, or `None` when it does not exist. */
+  readonly fileBytes: (containerId: string, fileId: string) => Effect.Effect<Option.Option<Uint8Array>>
+  readonly injectFault: (spec: FaultSpec) => Effect.Effect<void>
+  readonly clearFaults: Effect.Effect<void>
+  /** Every request received so far, oldest first. */
+  readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
+  readonly clearRequests: Effect.Effect<void>
+  /** Forgets everything: containers, files, seeded files, faults and the request log. */
+  readonly reset: Effect.Effect<void>
+}
+
+/**
+ * @since 0.1.0
+ * @category services
+ */
+export class FakeContainersApi extends Context.Tag("@openai-containers/testing/FakeContainersApi")<
+  FakeContainersApi,
+  Service
+>() {}
+
+const nowSeconds = Effect.map(Clock.currentTimeMillis, (ms) => Math.floor(ms / 1000))
+
+/**
+ * Builds a fresh fake with empty state.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options = {}): Effect.Effect<Service> =>
+  Effect.sync(() => {
+    const store = new Store()
+    const faults = new FaultRegistry()
+    const state: internalApp.State = {
+      store,
+      faults,
+      log: [],
+      apiKey: options.apiKey,
+      latency: options.latency,
+    }
+    const service: Service = {
+      app: internalApp.make(state),
+      addOpenAiFile: (file) =>
+        Effect.sync(() => {
+          const id = file.id ?? `file-${Bytes.randomHex(24)}`
+          store.addOpenAiFile({ id, filename: file.filename, content: Bytes.fromBytes(file.bytes) })
+          return { id, filename: file.filename, bytes: file.bytes }
+        }),
+      createContainer: (body) =>
+        Effect.gen(function* () {
+          const valid = yield* Validate.createContainer(body)
+          const sources = valid.fileIds.map((id) => store.openAiFile(id))
+          const missing = valid.fileIds.find((_, i) => sources[i] === undefined)
+          if (missing !== undefined) return yield* Effect.fail(new Error(`No such File object: ${missing}`))
+          const now = yield* nowSeconds
+          const created = store.createContainer(valid.fields, now)
+          for (const source of sources) {
+            if (source !== undefined) store.addFile(created.id, source.filename, source.content, now)
+          }
+          return store.container(created.id) ?? created
+        }),
+      addFile: (containerId, file) =>
+        Effect.flatMap(nowSeconds, (now) => {
+          const created = store.addFile(containerId, file.filename, Bytes.fromBytes(file.bytes), now)
+          return created === undefined
+            ? Effect.fail(new Error(`No container found with id '${containerId}'.`))
+            : Effect.succeed(created)
+        }),
+      containers: Effect.sync(() => store.allContainers()),
+      files: (containerId) => Effect.sync(() => store.allFiles(containerId) ?? []),
+      fileBytes: (containerId, fileId) =>
+        Effect.sync(() =>
+          Option.map(Option.fromNullable(store.file(containerId, fileId)), (f) => Bytes.toBytes(f.content)),
+        ),
+      injectFault: (spec) => Effect.sync(() => faults.add(spec)),
+      clearFaults: Effect.sync(() => faults.clear()),
+      requests: Effect.sync(() =>
+        state.log.map(
+          (entry): RecordedRequest => ({
+            method: entry.method,
+            path: entry.path,
+            query: entry.query,
+            headers: entry.headers,
+            bodySize: entry.bodySize,
+            fileSha256: entry.fileSha256,
+            requestId: entry.requestId,
+            status: entry.status,
+            fault: entry.fault,
+          }),
+        ),
+      ),
+      clearRequests: Effect.sync(() => {
+        state.log = []
+      }),
+      reset: Effect.sync(() => {
+        store.clear()
+        faults.clear()
+        state.log = []
+      }),
+    }
+    return service
+  })
+
+/**
+ * The fake alone, for serving it yourself (see `FakeContainersServer` for real HTTP).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options = {}): Layer.Layer<FakeContainersApi> =>
+  Layer.effect(FakeContainersApi, make(options))
+
+/**
+ * An in-process `HttpClient` backed by the fake (no sockets), with the fake's controls. Point
+ * the client under test at `http://fake.local/v1` (any host works; paths start with `/v1`).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerClient = (options: Options = {}): Layer.Layer<HttpClient.HttpClient | FakeContainersApi> =>
+  Layer.effectContext(
+    Effect.map(make(options), (service) =>
+      Context.make(FakeContainersApi, service).pipe(
+        Context.add(HttpClient.HttpClient, internalClient.make(service.app)),
+      ),
+    ),
+  )
+
+/**
+ * The base URL to use with `layerClient`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const baseUrl = "http://fake.local/v1"

@@ -1,0 +1,103 @@
+/**
+ * The fake Containers API over real HTTP (Node): the same app as `FakeContainersApi.layerClient`,
+ * on a loopback port, with CORS so browser pages on other origins can call it. For other
+ * processes, the browser tests, benchmarks and the official `openai` SDK.
+ *
+ * @since 0.1.0
+ */
+import * as Http from "node:http"
+import type * as HttpServerError from "@effect/platform/HttpServerError"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as FakeContainersApi from "./FakeContainersApi.js"
+import { Connection } from "./internal/app.js"
+import { cors } from "./internal/cors.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options extends FakeContainersApi.Options {
+  /** The port to listen on; `0` (the default) picks a free one. */
+  readonly port?: number | undefined
+}
+
+/**
+ * Where the server listens.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export interface Service {
+  /** `http://127.0.0.1:PORT/v1`, the base URL to give a client. */
+  readonly baseUrl: string
+  readonly port: number
+}
+
+/**
+ * @since 0.1.0
+ * @category services
+ */
+export class FakeContainersServer extends Context.Tag("@openai-containers/testing/FakeContainersServer")<
+  FakeContainersServer,
+  Service
+>() {}
+
+/**
+ * The bound base URL, `http://127.0.0.1:PORT/v1`.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const baseUrl: Effect.Effect<string, never, FakeContainersServer> = Effect.map(
+  FakeContainersServer,
+  (server) => server.baseUrl,
+)
+
+// `ResetMidBody` on a socket: flush what was written, then reset the TCP connection.
+const resetConnection = Effect.map(HttpServerRequest.HttpServerRequest, (request) => {
+  const response = NodeHttpServerRequest.toServerResponse(request)
+  return Connection.of({
+    reset: Effect.async<never, Error>(() => {
+      const socket = response.socket
+      if (socket === null) return
+      setImmediate(() => socket.write(new Uint8Array(0), () => socket.resetAndDestroy()))
+      // Never resumes: the closed connection interrupts this request's fiber.
+    }),
+  })
+})
+
+/**
+ * Starts the fake on `127.0.0.1` and provides its controls and its address; the server stops
+ * (dropping open connections, stalled ones included) when the layer is released. The server
+ * always runs on the real clock, whatever clock the layer is built under.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options: Options = {},
+): Layer.Layer<FakeContainersApi.FakeContainersApi | FakeContainersServer, HttpServerError.ServeError> =>
+  Layer.scopedContext(
+    Effect.gen(function* () {
+      const api = yield* FakeContainersApi.make(options)
+      const server = Http.createServer()
+      const http = yield* NodeHttpServer.make(() => server, { port: options.port ?? 0, host: "127.0.0.1" })
+      // Added after the server's own finalizer, so it runs first and `close` does not wait on
+      // stalled or kept-alive connections.
+      yield* Effect.addFinalizer(() => Effect.sync(() => server.closeAllConnections()))
+      const app = cors(Effect.provideServiceEffect(api.app, Connection, resetConnection)).pipe(
+        Effect.withClock(Clock.make()),
+      )
+      yield* http.serve(app)
+      const port = http.address._tag === "TcpAddress" ? http.address.port : 0
+      return Context.make(FakeContainersApi.FakeContainersApi, api).pipe(
+        Context.add(FakeContainersServer, { baseUrl: `http://127.0.0.1:${port}/v1`, port }),
+      )
+    }),
+  )

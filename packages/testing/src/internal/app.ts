@@ -1,0 +1,154 @@
+/**
+ * The one definition of the fake API that both transports serve: logging, faults, latency and auth
+ * around the routes, and the `x-request-id` every response carries.
+ */
+import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import type { Fault, RecordedRequest } from "../FakeContainersApi.js"
+import type { BodyStats } from "./body.js"
+import { randomHex } from "./bytes.js"
+import { ApiFailure, notFound, toResponse, unauthorized } from "./errors.js"
+import { applyToBody, type FaultRegistry, statusResponse } from "./faults.js"
+import * as Routes from "./routes.js"
+import type { Store } from "./store.js"
+
+/**
+ * How the transport breaks a connection for `ResetMidBody`. The real server destroys the socket;
+ * without this service (in-process) the response body simply fails.
+ *
+ * @internal
+ */
+export class Connection extends Context.Tag("@openai-containers/testing/Connection")<
+  Connection,
+  { readonly reset: Effect.Effect<never, Error> }
+>() {}
+
+/** A log entry while its request is in flight. @internal */
+export type Entry = { -readonly [K in keyof RecordedRequest]: RecordedRequest[K] } & BodyStats
+
+/** @internal */
+export interface State {
+  readonly store: Store
+  readonly faults: FaultRegistry
+  log: Array<Entry>
+  readonly apiKey: string | undefined
+  readonly latency: Duration.DurationInput | undefined
+}
+
+const missingKey =
+  "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank username) if you're accessing the API from your browser and are prompted for a username and password. You can obtain an API key from https://platform.openai.com/account/api-keys."
+
+const authorize = (state: State, header: string | undefined): Effect.Effect<void, ApiFailure> => {
+  const match = /^Bearer\s+(\S.*)$/i.exec(header ?? "")
+  const token = match?.[1]?.trim()
+  if (token === undefined || token === "") return Effect.fail(unauthorized(missingKey, null))
+  if (state.apiKey !== undefined && token !== state.apiKey) {
+    // The real message echoes part of the key; the fake leaves it out so no test output ever holds one.
+    return Effect.fail(
+      unauthorized(
+        "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.",
+        "invalid_api_key",
+      ),
+    )
+  }
+  return Effect.void
+}
+
+const connectionReset: Effect.Effect<never, Error> = Effect.flatMap(Effect.serviceOption(Connection), (c) =>
+  Option.isSome(c) ? c.value.reset : Effect.fail(new Error("connection reset by the fake Containers API")),
+)
+
+const drain = (request: HttpServerRequest.HttpServerRequest, stats: BodyStats) =>
+  Stream.runForEach(request.stream, (chunk) =>
+    Effect.sync(() => {
+      stats.bodySize += chunk.length
+    }),
+  ).pipe(Effect.ignore)
+
+/** @internal */
+export const make = (state: State): HttpApp.Default => {
+  const router = Routes.make(state.store)
+
+  const serve = (entry: Entry) =>
+    Effect.gen(function* () {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      yield* authorize(state, request.headers.authorization)
+      return yield* router
+    }).pipe(
+      Effect.provideService(Routes.CurrentCall, { query: entry.query, stats: entry }),
+      Effect.catchTags({
+        ApiFailure: (failure) => Effect.succeed(toResponse(failure)),
+        RouteNotFound: (e) =>
+          Effect.succeed(toResponse(notFound(`Invalid URL (${e.request.method} ${entry.path})`))),
+      }),
+      Effect.catchAllCause((cause) =>
+        Effect.succeed(
+          toResponse(
+            new ApiFailure({
+              status: 500,
+              error: {
+                message: `The fake Containers API failed: ${Cause.pretty(cause)}`,
+                type: "server_error",
+                param: null,
+                code: null,
+              },
+            }),
+          ),
+        ),
+      ),
+    )
+
+  const respond = (fault: Fault | undefined, entry: Entry) =>
+    Effect.gen(function* () {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      if (fault === undefined) return yield* serve(entry)
+      switch (fault._tag) {
+        case "Status":
+          // A real server still receives the body; draining it keeps the log's body size honest.
+          yield* drain(request, entry)
+          return statusResponse(fault)
+        case "Latency":
+          yield* Effect.sleep(fault.millis)
+          return yield* serve(entry)
+        case "Stall":
+          if (fault.afterBytes === undefined) {
+            yield* fault.millis === undefined ? Effect.never : Effect.sleep(fault.millis)
+          }
+          return yield* applyToBody(fault, yield* serve(entry), connectionReset)
+        default:
+          return yield* applyToBody(fault, yield* serve(entry), connectionReset)
+      }
+    })
+
+  return Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const url = new URL(request.url, "http://fake.local")
+    const requestId = `req_${randomHex(32)}`
+    const fault = state.faults.take(request.method, url.pathname)
+    const entry: Entry = {
+      method: request.method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: { ...request.headers },
+      requestId,
+      bodySize: 0,
+      fileSha256: undefined,
+      status: undefined,
+      fault: fault?._tag,
+    }
+    state.log.push(entry)
+    if (state.latency !== undefined) yield* Effect.sleep(state.latency)
+    const response = yield* respond(fault, entry)
+    entry.status = response.status
+    return response.headers["x-request-id"] === undefined
+      ? HttpServerResponse.setHeader(response, "x-request-id", requestId)
+      : response
+  })
+}

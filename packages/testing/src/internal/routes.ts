@@ -1,0 +1,148 @@
+/**
+ * The Containers API endpoints, one handler per operation of the spec, over the in-memory store.
+ */
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import { type BodyStats, readJson, readMultipart } from "./body.js"
+import * as Bytes from "./bytes.js"
+import { type ApiFailure, notFound } from "./errors.js"
+import type { Store } from "./store.js"
+import * as Validate from "./validate.js"
+
+/** The request being served: its decoded query and the log entry its body statistics go to. @internal */
+export class CurrentCall extends Context.Tag("@openai-containers/testing/CurrentCall")<
+  CurrentCall,
+  { readonly query: Readonly<Record<string, string>>; readonly stats: BodyStats }
+>() {}
+
+const nowSeconds = Effect.map(Clock.currentTimeMillis, (ms) => Math.floor(ms / 1000))
+
+const param = (name: string) => Effect.map(HttpRouter.params, (params) => params[name] ?? "")
+
+const json = (body: unknown) => Effect.succeed(HttpServerResponse.unsafeJson(body))
+
+const containerNotFound = (id: string) => notFound(`No container found with id '${id}'.`)
+const fileNotFound = (id: string) => notFound(`No file found with id '${id}'.`)
+
+/** @internal */
+export const make = (store: Store) => {
+  const container = (id: string): Effect.Effect<void, ApiFailure> =>
+    store.container(id) === undefined ? Effect.fail(containerNotFound(id)) : Effect.void
+
+  const listContainers = Effect.gen(function* () {
+    const { query } = yield* CurrentCall
+    const params = yield* Validate.pageParams(query)
+    const page = store.listContainers(params, query.name)
+    return yield* page === "unknown-cursor" ? Effect.fail(Validate.unknownCursor(params.after)) : json(page)
+  })
+
+  const createContainer = Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const { stats } = yield* CurrentCall
+    const body = yield* Validate.createContainer(yield* readJson(request, stats))
+    const files = []
+    for (const id of body.fileIds) {
+      const file = store.openAiFile(id)
+      if (file === undefined) return yield* notFound(`No such File object: ${id}`, "file_ids")
+      files.push(file)
+    }
+    const now = yield* nowSeconds
+    const created = store.createContainer(body.fields, now)
+    for (const file of files) store.addFile(created.id, file.filename, file.content, now)
+    return yield* json(store.container(created.id))
+  })
+
+  const retrieveContainer = Effect.gen(function* () {
+    const id = yield* param("container_id")
+    const found = store.container(id)
+    return yield* found === undefined ? Effect.fail(containerNotFound(id)) : json(found)
+  })
+
+  const deleteContainer = Effect.gen(function* () {
+    const id = yield* param("container_id")
+    if (!store.deleteContainer(id)) return yield* containerNotFound(id)
+    return yield* json({ id, object: "container.deleted", deleted: true })
+  })
+
+  const listFiles = Effect.gen(function* () {
+    const id = yield* param("container_id")
+    const { query } = yield* CurrentCall
+    const params = yield* Validate.pageParams(query)
+    const page = store.listFiles(id, params)
+    if (page === undefined) return yield* containerNotFound(id)
+    return yield* page === "unknown-cursor" ? Effect.fail(Validate.unknownCursor(params.after)) : json(page)
+  })
+
+  const createFile = Effect.gen(function* () {
+    const id = yield* param("container_id")
+    yield* container(id)
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const { stats } = yield* CurrentCall
+    const upload = yield* (request.headers["content-type"] ?? "")
+      .toLowerCase()
+      .startsWith("multipart/form-data")
+      ? multipartUpload(request, stats)
+      : Effect.flatMap(readJson(request, stats), Validate.createFileJson)
+    const source = typeof upload === "string" ? store.openAiFile(upload) : upload
+    if (source === undefined) return yield* notFound(`No such File object: ${upload}`, "file_id")
+    const created = store.addFile(id, source.filename, source.content, yield* nowSeconds)
+    // The container may have been deleted while the upload streamed in.
+    return yield* created === undefined ? Effect.fail(containerNotFound(id)) : json(created)
+  })
+
+  const file = Effect.gen(function* () {
+    const containerId = yield* param("container_id")
+    const fileId = yield* param("file_id")
+    yield* container(containerId)
+    const found = store.file(containerId, fileId)
+    return found === undefined ? yield* fileNotFound(fileId) : found
+  })
+
+  const deleteFile = Effect.gen(function* () {
+    const containerId = yield* param("container_id")
+    const fileId = yield* param("file_id")
+    yield* container(containerId)
+    if (!store.deleteFile(containerId, fileId, yield* nowSeconds)) return yield* fileNotFound(fileId)
+    return yield* json({ id: fileId, object: "container.file.deleted", deleted: true })
+  })
+
+  const content = Effect.map(file, (found) =>
+    HttpServerResponse.stream(Bytes.toStream(found.content), {
+      contentType: "application/octet-stream",
+      // Set explicitly: the body helper omits a zero length, and a client should see `0`.
+      headers: { "content-length": String(found.content.size) },
+    }),
+  )
+
+  return HttpRouter.empty.pipe(
+    HttpRouter.get("/v1/containers", listContainers),
+    HttpRouter.post("/v1/containers", createContainer),
+    HttpRouter.get("/v1/containers/:container_id", retrieveContainer),
+    HttpRouter.del("/v1/containers/:container_id", deleteContainer),
+    HttpRouter.get("/v1/containers/:container_id/files", listFiles),
+    HttpRouter.post("/v1/containers/:container_id/files", createFile),
+    HttpRouter.get(
+      "/v1/containers/:container_id/files/:file_id",
+      Effect.flatMap(file, (f) => json(f.json)),
+    ),
+    HttpRouter.del("/v1/containers/:container_id/files/:file_id", deleteFile),
+    HttpRouter.get("/v1/containers/:container_id/files/:file_id/content", content),
+  )
+}
+
+const multipartUpload = (request: HttpServerRequest.HttpServerRequest, stats: BodyStats) =>
+  Effect.gen(function* () {
+    const body = yield* readMultipart(request, stats)
+    const fileId = body.fields.get("file_id")
+    if (body.file !== undefined && fileId !== undefined) return yield* Validate.bothFileAndId
+    if (body.file !== undefined) return body.file
+    if (fileId !== undefined) return fileId
+    if (body.fields.has("file")) {
+      return yield* Validate.invalidFilePart
+    }
+    return yield* Validate.neitherFileNorId
+  })

@@ -1,0 +1,207 @@
+/**
+ * The fake's state: containers, their files, the OpenAI files that `file_id` may name, and the
+ * insertion sequence that keeps listing order deterministic when many objects share one second.
+ */
+import type { Content } from "./bytes.js"
+import { randomHex } from "./bytes.js"
+
+/** @internal */
+export interface ContainerJson {
+  readonly id: string
+  readonly object: "container"
+  readonly name: string
+  readonly created_at: number
+  readonly status: string
+  readonly last_active_at: number
+  readonly expires_after: { readonly anchor: "last_active_at"; readonly minutes: number }
+  readonly memory_limit: string
+  readonly network_policy?: { readonly type: string; readonly allowed_domains?: ReadonlyArray<string> }
+}
+
+/** @internal */
+export interface ContainerFileJson {
+  readonly id: string
+  readonly object: "container.file"
+  readonly created_at: number
+  readonly bytes: number
+  readonly container_id: string
+  readonly path: string
+  readonly source: string
+}
+
+/** @internal */
+export interface OpenAiFile {
+  readonly id: string
+  readonly filename: string
+  readonly content: Content
+}
+
+interface StoredFile {
+  readonly seq: number
+  readonly json: ContainerFileJson
+  readonly content: Content
+}
+
+interface StoredContainer {
+  readonly seq: number
+  json: ContainerJson
+  readonly files: Map<string, StoredFile>
+}
+
+/** @internal */
+export interface PageParams {
+  readonly limit: number
+  readonly order: "asc" | "desc"
+  readonly after: string | undefined
+}
+
+/** @internal */
+export interface Page<A> {
+  readonly object: "list"
+  readonly data: ReadonlyArray<A>
+  readonly first_id: string | null
+  readonly last_id: string | null
+  readonly has_more: boolean
+}
+
+/** @internal */
+export class Store {
+  private seq = 0
+  private containers = new Map<string, StoredContainer>()
+  private openAiFiles = new Map<string, OpenAiFile>()
+  // Every id ever issued, so a cursor naming a deleted object still marks a place in the order.
+  private seqById = new Map<string, number>()
+
+  clear(): void {
+    this.containers = new Map()
+    this.openAiFiles = new Map()
+    this.seqById = new Map()
+  }
+
+  addOpenAiFile(file: OpenAiFile): OpenAiFile {
+    this.openAiFiles.set(file.id, file)
+    return file
+  }
+
+  openAiFile(id: string): OpenAiFile | undefined {
+    return this.openAiFiles.get(id)
+  }
+
+  createContainer(
+    fields: Omit<ContainerJson, "id" | "object" | "created_at" | "last_active_at" | "status">,
+    now: number,
+  ) {
+    const id = `cntr_${randomHex(48)}`
+    const json: ContainerJson = {
+      id,
+      object: "container",
+      created_at: now,
+      status: "running",
+      last_active_at: now,
+      ...fields,
+    }
+    const seq = this.nextSeq(id)
+    this.containers.set(id, { seq, json, files: new Map() })
+    return json
+  }
+
+  container(id: string): ContainerJson | undefined {
+    return this.containers.get(id)?.json
+  }
+
+  deleteContainer(id: string): boolean {
+    return this.containers.delete(id)
+  }
+
+  listContainers(params: PageParams, name: string | undefined): Page<ContainerJson> | "unknown-cursor" {
+    const all = Array.from(this.containers.values())
+    const matching = name === undefined ? all : all.filter((c) => c.json.name === name)
+    return this.page(
+      matching.map((c) => ({ seq: c.seq, json: c.json })),
+      params,
+    )
+  }
+
+  addFile(
+    containerId: string,
+    filename: string,
+    content: Content,
+    now: number,
+  ): ContainerFileJson | undefined {
+    const container = this.containers.get(containerId)
+    if (container === undefined) return undefined
+    const id = `cfile_${randomHex(32)}`
+    const json: ContainerFileJson = {
+      id,
+      object: "container.file",
+      created_at: now,
+      bytes: content.size,
+      container_id: containerId,
+      path: `/mnt/data/${filename}`,
+      source: "user",
+    }
+    container.files.set(id, { seq: this.nextSeq(id), json, content })
+    container.json = { ...container.json, last_active_at: now }
+    return json
+  }
+
+  file(
+    containerId: string,
+    fileId: string,
+  ): { readonly json: ContainerFileJson; readonly content: Content } | undefined {
+    return this.containers.get(containerId)?.files.get(fileId)
+  }
+
+  deleteFile(containerId: string, fileId: string, now: number): boolean {
+    const container = this.containers.get(containerId)
+    if (container === undefined || !container.files.delete(fileId)) return false
+    container.json = { ...container.json, last_active_at: now }
+    return true
+  }
+
+  listFiles(containerId: string, params: PageParams): Page<ContainerFileJson> | "unknown-cursor" | undefined {
+    const container = this.containers.get(containerId)
+    if (container === undefined) return undefined
+    return this.page(Array.from(container.files.values()), params)
+  }
+
+  allContainers(): ReadonlyArray<ContainerJson> {
+    return Array.from(this.containers.values(), (c) => c.json)
+  }
+
+  allFiles(containerId: string): ReadonlyArray<ContainerFileJson> | undefined {
+    const container = this.containers.get(containerId)
+    return container === undefined ? undefined : Array.from(container.files.values(), (f) => f.json)
+  }
+
+  private nextSeq(id: string): number {
+    const seq = ++this.seq
+    this.seqById.set(id, seq)
+    return seq
+  }
+
+  // Items arrive in insertion order (Map iteration order), which is ascending `created_at`.
+  private page<A extends { readonly id: string }>(
+    items: ReadonlyArray<{ readonly seq: number; readonly json: A }>,
+    params: PageParams,
+  ): Page<A> | "unknown-cursor" {
+    const ordered = params.order === "asc" ? items : [...items].reverse()
+    let start = 0
+    if (params.after !== undefined) {
+      const cursor = this.seqById.get(params.after)
+      if (cursor === undefined) return "unknown-cursor"
+      const index = ordered.findIndex((item) =>
+        params.order === "asc" ? item.seq > cursor : item.seq < cursor,
+      )
+      start = index === -1 ? ordered.length : index
+    }
+    const data = ordered.slice(start, start + params.limit).map((item) => item.json)
+    return {
+      object: "list",
+      data,
+      first_id: data[0]?.id ?? null,
+      last_id: data[data.length - 1]?.id ?? null,
+      has_more: start + params.limit < ordered.length,
+    }
+  }
+}
