@@ -1,0 +1,72 @@
+/**
+ * Container files to and from the file system: upload a path, download to a path.
+ *
+ * @since 0.1.0
+ */
+import type * as PlatformError from "@effect/platform/Error"
+import {
+  ContainerFiles,
+  type ContainersClient,
+  type ContainersError,
+  type Models,
+} from "@openai-containers/core"
+import * as Effect from "effect/Effect"
+import * as internal from "./internal/download.js"
+import * as NodeUpload from "./NodeUpload.js"
+
+/**
+ * How far a transfer is: bytes so far, and the total when known (the file's size for an
+ * upload; the response's Content-Length for a download, `undefined` without one).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Progress {
+  readonly bytes: number
+  readonly total: number | undefined
+}
+
+/**
+ * Options for {@link download}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DownloadOptions {
+  /** Called once when the response headers arrive (`bytes: 0`), then after each chunk is written. */
+  readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
+}
+
+/**
+ * Upload the file at `path` into the container, streamed in constant memory and re-read on
+ * each retry. The container sees it under the path's last segment unless `name` is given.
+ *
+ * @since 0.1.0
+ * @category endpoints
+ */
+export const upload = (
+  containerId: string,
+  path: string,
+  options: NodeUpload.Options = {},
+): Effect.Effect<Models.ContainerFile, ContainersError.ContainersError, ContainersClient.ContainersClient> =>
+  Effect.flatMap(NodeUpload.fromPath(path, options), (file) => ContainerFiles.create(containerId, { file }))
+
+/**
+ * Download a container file's content to `path` in constant memory. Bytes go to a temp file
+ * beside the target (`.<name>.<random>.download`), renamed over the target only once all of
+ * them are written and synced; on any failure or interruption the temp file is removed and
+ * the target is left as it was. File-system failures are `PlatformError`s.
+ *
+ * @since 0.1.0
+ * @category endpoints
+ */
+export const download = (
+  containerId: string,
+  fileId: string,
+  path: string,
+  options: DownloadOptions = {},
+): Effect.Effect<
+  void,
+  ContainersError.ContainersError | PlatformError.PlatformError,
+  ContainersClient.ContainersClient
+> => internal.download(containerId, fileId, path, options.onProgress)
