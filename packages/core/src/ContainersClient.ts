@@ -206,24 +206,39 @@ export const layerConfig = (
 }
 
 /**
+ * An effect or stream that now also needs the client.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type WithClient<X> =
+  // Effect first: in Effect 3 every Effect is also a Stream.
+  X extends Effect.Effect<infer A, infer E, infer R>
+    ? Effect.Effect<A, E, R | ContainersClient>
+    : X extends Stream.Stream<infer A, infer E, infer R>
+      ? Stream.Stream<A, E, R | ContainersClient>
+      : never
+
+/**
  * Changes options for one effect or stream (and everything it runs), e.g.
  * `ContainerFiles.retrieve(c, f).pipe(ContainersClient.withOptions({ maxRetries: 0 }))`.
  *
  * @since 0.1.0
  * @category combinators
  */
-export const withOptions = (
-  options: Options,
-): {
-  <A, E, R>(self: Stream.Stream<A, E, R>): Stream.Stream<A, E, R | ContainersClient>
-  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R | ContainersClient>
-} => {
-  const update = (service: ContainersClient["Type"]) => ({
-    ...service,
-    options: merge(service.options, options),
-  })
-  return (<A, E, R>(self: Stream.Stream<A, E, R> | Effect.Effect<A, E, R>) =>
-    Effect.isEffect(self)
-      ? Effect.updateService(self, ContainersClient, update)
-      : Stream.updateService(self, ContainersClient, update)) as never // one body serves both overloads
-}
+export const withOptions =
+  (options: Options) =>
+  <X extends Effect.Effect<unknown, unknown, unknown> | Stream.Stream<unknown, unknown, unknown>>(
+    self: X,
+  ): WithClient<X> => {
+    const update = (service: ContainersClient["Type"]) => ({
+      ...service,
+      options: merge(service.options, options),
+    })
+    // One body serves both shapes; the conditional type above says which comes back.
+    return (
+      Effect.isEffect(self)
+        ? Effect.updateService(self, ContainersClient, update)
+        : Stream.updateService(self as Stream.Stream<unknown, unknown, unknown>, ContainersClient, update)
+    ) as WithClient<X>
+  }

@@ -6,7 +6,7 @@
  */
 import type * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
-import type * as Duration from "effect/Duration"
+import * as Duration from "effect/Duration"
 import * as Predicate from "effect/Predicate"
 
 /**
@@ -172,7 +172,7 @@ export class TimeoutError extends Data.TaggedError("TimeoutError")<{
 }> {
   override get message(): string {
     const what = this.phase === "idle" ? "No bytes received for" : "No response within"
-    return `${what} ${this.timeout.toString()} (${this.method} ${this.path})${notRetriedSuffix(this.notRetried)}`
+    return `${what} ${Duration.format(this.timeout)} (${this.method} ${this.path})${notRetriedSuffix(this.notRetried)}`
   }
 }
 

@@ -1,0 +1,143 @@
+import * as HttpClient from "@effect/platform/HttpClient"
+import { describe, expect, it } from "@effect/vitest"
+import * as Config from "effect/Config"
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
+import { ContainerFiles, ContainersClient } from "../src/index.js"
+import * as Stub from "./stub.js"
+
+const ok = () => Stub.json(Stub.file("cfile_1"))
+
+describe("ContainersClient", () => {
+  it.effect("sends organization, project and extra headers; base URL trailing slash is ignored", () => {
+    const stub = Stub.layer(ok, {
+      baseUrl: "https://proxy.test/openai/v1/",
+      organization: "org_1",
+      project: "proj_1",
+      headers: { "X-Trace": "t-1" },
+    })
+    return Effect.gen(function* () {
+      yield* ContainerFiles.retrieve("c", "f")
+      const req = stub.requests[0]!
+      expect(req.url.href).toBe("https://proxy.test/openai/v1/containers/c/files/f")
+      expect(req.headers).toMatchObject({
+        "openai-organization": "org_1",
+        "openai-project": "proj_1",
+        "x-trace": "t-1",
+        authorization: `Bearer ${Stub.apiKey}`,
+      })
+    }).pipe(Effect.provide(stub.layer))
+  })
+
+  it.effect("without a key, no Authorization header is sent (for a proxy that adds it)", () => {
+    const stub = Stub.make(ok)
+    return Effect.gen(function* () {
+      yield* ContainerFiles.retrieve("c", "f")
+      expect(stub.requests[0]!.headers.authorization).toBeUndefined()
+      expect(stub.requests[0]!.url.origin).toBe("https://api.openai.com")
+    }).pipe(
+      Effect.provide(
+        ContainersClient.layer().pipe(Layer.provide(Layer.succeed(HttpClient.HttpClient, stub.client))),
+      ),
+    )
+  })
+
+  it.effect("header values with CR or LF, and bad header names, fail before sending", () =>
+    Effect.gen(function* () {
+      for (const options of [
+        { headers: { "x-a": "1\r\nx-b: 2" } },
+        { headers: { "bad name": "1" } },
+        { organization: "org\n" },
+        { apiKey: Redacted.make("sk-\r\nx") },
+      ]) {
+        const stub = Stub.layer(ok, options)
+        const error = yield* Effect.flip(ContainerFiles.retrieve("c", "f").pipe(Effect.provide(stub.layer)))
+        expect(error._tag).toBe("InvalidRequestError")
+        expect(error.message).not.toContain("sk-")
+        expect(stub.requests).toHaveLength(0)
+      }
+    }),
+  )
+
+  it.effect("layerConfig reads OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_ORG_ID, OPENAI_PROJECT_ID", () => {
+    const stub = Stub.make(ok)
+    const provider = ConfigProvider.fromMap(
+      new Map([
+        ["OPENAI_API_KEY", "sk-from-env"],
+        ["OPENAI_BASE_URL", "http://127.0.0.1:9/v1"],
+        ["OPENAI_ORG_ID", "org_env"],
+        ["OPENAI_PROJECT_ID", "proj_env"],
+      ]),
+    )
+    return Effect.gen(function* () {
+      const service = yield* ContainersClient.ContainersClient
+      expect(
+        Redacted.isRedacted(service.options.apiKey.pipe((o) => (o._tag === "Some" ? o.value : undefined))),
+      ).toBe(true)
+      yield* ContainerFiles.retrieve("c", "f")
+      expect(stub.requests[0]!.url.href).toBe("http://127.0.0.1:9/v1/containers/c/files/f")
+      expect(stub.requests[0]!.headers).toMatchObject({
+        authorization: "Bearer sk-from-env",
+        "openai-organization": "org_env",
+        "openai-project": "proj_env",
+      })
+    }).pipe(
+      Effect.provide(
+        ContainersClient.layerConfig().pipe(
+          Layer.provide(Layer.succeed(HttpClient.HttpClient, stub.client)),
+          Layer.provide(Layer.setConfigProvider(provider)),
+        ),
+      ),
+    )
+  })
+
+  it.effect("layerConfig takes any option as a Config, and works with no environment at all", () => {
+    const stub = Stub.make(ok)
+    return Effect.gen(function* () {
+      const { options } = yield* ContainersClient.ContainersClient
+      expect(options.maxRetries).toBe(0)
+      expect(options.apiKey._tag).toBe("None")
+      expect(options.baseUrl).toBe("https://api.openai.com/v1")
+    }).pipe(
+      Effect.provide(
+        ContainersClient.layerConfig({ maxRetries: Config.succeed(0) }).pipe(
+          Layer.provide(Layer.succeed(HttpClient.HttpClient, stub.client)),
+          Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map()))),
+        ),
+      ),
+    )
+  })
+
+  it.effect("withOptions over a stream changes every request of that stream only", () => {
+    const stub = Stub.layer(() =>
+      Stub.json({
+        object: "list",
+        data: [Stub.file("cfile_1")],
+        first_id: "cfile_1",
+        last_id: "cfile_1",
+        has_more: false,
+      }),
+    )
+    return Effect.gen(function* () {
+      yield* Stream.runDrain(
+        ContainerFiles.stream("c").pipe(ContainersClient.withOptions({ headers: { "x-region": "eu" } })),
+      )
+      yield* ContainerFiles.list("c")
+      expect(stub.requests.map((r) => r.headers["x-region"])).toEqual(["eu", undefined])
+    }).pipe(Effect.provide(stub.layer))
+  })
+
+  it("defaults match the documented policy", () => {
+    expect(ContainersClient.defaults).toMatchObject({
+      maxRetries: 2,
+      pagePrefetch: 1,
+      baseUrl: "https://api.openai.com/v1",
+    })
+    expect(Duration.toMillis(ContainersClient.defaults.timeout)).toBe(600_000)
+    expect(Duration.toMillis(ContainersClient.defaults.maxRetryAfter)).toBe(60_000)
+  })
+})

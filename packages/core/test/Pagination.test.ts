@@ -1,0 +1,181 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Stream from "effect/Stream"
+import * as TestClock from "effect/TestClock"
+import { ContainerFiles, Containers, type ContainersClient } from "../src/index.js"
+import * as Stub from "./stub.js"
+
+const ids = Array.from({ length: 25 }, (_, i) => `cfile_${String(i).padStart(3, "0")}`)
+
+/** A server holding `ids`, answering `after`/`limit` like the API; `fail(i)` can fail request i. */
+const server =
+  (fail: (i: number) => Stub.Reply | undefined = () => undefined, options: { dropLastId?: boolean } = {}) =>
+  (request: Stub.Recorded, i: number): Stub.Reply => {
+    const failure = fail(i)
+    if (failure) return failure
+    const after = request.url.searchParams.get("after")
+    const limit = Number(request.url.searchParams.get("limit") ?? 20)
+    const start = after === null ? 0 : ids.indexOf(after) + 1
+    const data = ids.slice(start, start + limit)
+    return Stub.json({
+      object: "list",
+      data: data.map((id) => Stub.file(id)),
+      first_id: data[0] ?? null,
+      ...(options.dropLastId ? {} : { last_id: data[data.length - 1] ?? null }),
+      has_more: start + limit < ids.length,
+    })
+  }
+
+const collectIds = (stream: Stream.Stream<{ id: string }, unknown, ContainersClient.ContainersClient>) =>
+  Effect.map(Stream.runCollect(stream), (chunk) => Chunk.toReadonlyArray(chunk).map((f) => f.id))
+
+describe("pagination", () => {
+  it.effect("stream walks every page with the after cursor, each item once and in order", () => {
+    const stub = Stub.layer(server())
+    return Effect.gen(function* () {
+      expect(yield* collectIds(ContainerFiles.stream("cntr_1", { limit: 10, order: "asc" }))).toEqual(ids)
+      expect(stub.requests.map((r) => r.url.searchParams.get("after"))).toEqual([
+        null,
+        "cfile_009",
+        "cfile_019",
+      ])
+      expect(stub.requests.map((r) => r.url.searchParams.get("order"))).toEqual(["asc", "asc", "asc"])
+    }).pipe(Effect.provide(stub.layer))
+  })
+
+  it.effect("pages yields the pages themselves", () => {
+    const stub = Stub.layer(server())
+    return Effect.gen(function* () {
+      const pages = Chunk.toReadonlyArray(
+        yield* Stream.runCollect(ContainerFiles.pages("cntr_1", { limit: 10 })),
+      )
+      expect(pages.map((p) => [p.data.length, p.has_more])).toEqual([
+        [10, true],
+        [10, true],
+        [5, false],
+      ])
+    }).pipe(Effect.provide(stub.layer))
+  })
+
+  it.effect("starts from a given after cursor", () => {
+    const stub = Stub.layer(server())
+    return Effect.gen(function* () {
+      expect(yield* collectIds(ContainerFiles.stream("cntr_1", { after: "cfile_019" }))).toEqual(
+        ids.slice(20),
+      )
+    }).pipe(Effect.provide(stub.layer))
+  })
+
+  it.effect("falls back to the last item's id when last_id is absent", () => {
+    const stub = Stub.layer(server(undefined, { dropLastId: true }))
+    return Effect.gen(function* () {
+      expect(yield* collectIds(ContainerFiles.stream("cntr_1", { limit: 7 }))).toEqual(ids)
+    }).pipe(Effect.provide(stub.layer))
+  })
+
+  it.effect("stops on an empty page even if has_more says otherwise", () => {
+    const stub = Stub.layer(() =>
+      Stub.json({ object: "list", data: [], first_id: null, last_id: null, has_more: true }),
+    )
+    return Effect.gen(function* () {
+      expect(yield* collectIds(ContainerFiles.stream("cntr_1"))).toEqual([])
+      expect(stub.requests).toHaveLength(1)
+    }).pipe(Effect.provide(stub.layer))
+  })
+
+  it.effect("a failing page is retried with the same cursor: nothing lost, nothing repeated", () => {
+    const failures = new Set([1, 3, 4])
+    const stub = Stub.layer(
+      server((i) =>
+        failures.has(i) ? Stub.json({ error: { message: "busy", type: "server_error" } }, 503) : undefined,
+      ),
+    )
+    return Effect.gen(function* () {
+      const fiber = yield* Effect.fork(collectIds(ContainerFiles.stream("cntr_1", { limit: 10 })))
+      yield* TestClock.adjust("10 seconds")
+      expect(yield* Fiber.join(fiber)).toEqual(ids)
+      expect(stub.requests.map((r) => r.url.searchParams.get("after"))).toEqual([
+        null,
+        "cfile_009",
+        "cfile_009",
+        "cfile_019",
+        "cfile_019",
+        "cfile_019",
+      ])
+    }).pipe(Effect.provide(stub.layer))
+  })
+
+  it.effect("a page that fails for good fails the stream after the items before it", () => {
+    const stub = Stub.layer(
+      server((i) => (i >= 1 ? Stub.json({ error: { message: "gone" } }, 404) : undefined)),
+    )
+    return Effect.gen(function* () {
+      const seen: Array<string> = []
+      const error = yield* Effect.flip(
+        Stream.runForEach(ContainerFiles.stream("cntr_1", { limit: 10 }), (f) =>
+          Effect.sync(() => seen.push(f.id)),
+        ),
+      )
+      expect(error._tag).toBe("NotFoundError")
+      expect(seen).toEqual(ids.slice(0, 10))
+    }).pipe(Effect.provide(stub.layer))
+  })
+
+  const requestsWhileBlocked = (pagePrefetch: number) => {
+    const stub = Stub.layer(server(), { pagePrefetch })
+    return Effect.gen(function* () {
+      const release = yield* Deferred.make<void>()
+      const fiber = yield* Effect.fork(
+        Stream.runForEach(ContainerFiles.stream("cntr_1", { limit: 5 }), () => Deferred.await(release)),
+      )
+      // Let every fiber run as far as it can while the consumer sits on the first item.
+      for (let i = 0; i < 50; i++) yield* Effect.yieldNow()
+      const seen = stub.requests.length
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.join(fiber)
+      return { seen, total: stub.requests.length }
+    }).pipe(Effect.provide(stub.layer))
+  }
+
+  it.effect("without prefetch, the next page waits for the consumer", () =>
+    Effect.map(requestsWhileBlocked(0), (r) => expect(r).toEqual({ seen: 1, total: 5 })),
+  )
+
+  it.effect("with prefetch, pages are fetched ahead while the consumer works, but boundedly", () =>
+    Effect.gen(function* () {
+      const one = yield* requestsWhileBlocked(1)
+      const two = yield* requestsWhileBlocked(2)
+      expect(one.total).toBe(5)
+      expect(one.seen).toBeGreaterThan(1)
+      expect(two.seen).toBeGreaterThan(one.seen)
+      expect(two.seen).toBeLessThan(5)
+    }),
+  )
+
+  it.effect("Containers.stream walks container pages too, with the name filter", () => {
+    const stub = Stub.layer((_, i) =>
+      Stub.json({
+        object: "list",
+        data: [Stub.container(`cntr_${i}`)],
+        first_id: `cntr_${i}`,
+        last_id: `cntr_${i}`,
+        has_more: i < 2,
+      }),
+    )
+    return Effect.gen(function* () {
+      expect(yield* collectIds(Containers.stream({ name: "box", limit: 1 }))).toEqual([
+        "cntr_0",
+        "cntr_1",
+        "cntr_2",
+      ])
+      expect(stub.requests.map((r) => Object.fromEntries(r.url.searchParams))).toEqual([
+        { limit: "1", name: "box" },
+        { limit: "1", name: "box", after: "cntr_0" },
+        { limit: "1", name: "box", after: "cntr_1" },
+      ])
+    }).pipe(Effect.provide(stub.layer))
+  })
+})
