@@ -201,7 +201,7 @@ export const layerConfig = (
   }
   return Layer.effect(
     ContainersClient,
-    Effect.flatMap(Config.all(all) as Config.Config<Options>, (options) => make(options)),
+    Effect.flatMap(Config.all(all), (options) => make(options)),
   )
 }
 
