@@ -59,14 +59,15 @@ export const baseUrl: Effect.Effect<string, never, FakeContainersServer> = Effec
   (server) => server.baseUrl,
 )
 
-// `ResetMidBody` on a socket: flush what was written, then reset the TCP connection.
+// `ResetMidBody` on a socket: flush what was written, then close the connection mid-response. A
+// FIN, not an RST: an RST makes the client's kernel drop bytes it has not read, and the prefix is the point.
 const resetConnection = Effect.map(HttpServerRequest.HttpServerRequest, (request) => {
   const response = NodeHttpServerRequest.toServerResponse(request)
   return Connection.of({
     reset: Effect.async<never, Error>(() => {
       const socket = response.socket
       if (socket === null) return
-      setImmediate(() => socket.write(new Uint8Array(0), () => socket.resetAndDestroy()))
+      socket.end(() => socket.destroy())
       // Never resumes: the closed connection interrupts this request's fiber.
     }),
   })

@@ -61,9 +61,16 @@ const authorize = (state: State, header: string | undefined): Effect.Effect<void
   return Effect.void
 }
 
-const connectionReset: Effect.Effect<never, Error> = Effect.flatMap(Effect.serviceOption(Connection), (c) =>
-  Option.isSome(c) ? c.value.reset : Effect.fail(new Error("connection reset by the fake Containers API")),
-)
+// Resolved while the app runs: the body stream runs later, outside the app's services.
+const bodyEnv = Effect.gen(function* () {
+  const connection = yield* Effect.serviceOption(Connection)
+  return {
+    reset: Option.isSome(connection)
+      ? connection.value.reset
+      : Effect.fail(new Error("connection reset by the fake Containers API")),
+    clock: yield* Effect.clock,
+  }
+})
 
 const drain = (request: HttpServerRequest.HttpServerRequest, stats: BodyStats) =>
   Stream.runForEach(request.stream, (chunk) =>
@@ -121,9 +128,9 @@ export const make = (state: State): HttpApp.Default => {
           if (fault.afterBytes === undefined) {
             yield* fault.millis === undefined ? Effect.never : Effect.sleep(fault.millis)
           }
-          return yield* applyToBody(fault, yield* serve(entry), connectionReset)
+          return yield* applyToBody(fault, yield* serve(entry), yield* bodyEnv)
         default:
-          return yield* applyToBody(fault, yield* serve(entry), connectionReset)
+          return yield* applyToBody(fault, yield* serve(entry), yield* bodyEnv)
       }
     })
 

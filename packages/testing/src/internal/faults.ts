@@ -4,6 +4,7 @@
  */
 import type * as HttpMethod from "@effect/platform/HttpMethod"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import type * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import type { Fault, FaultSpec } from "../FakeContainersApi.js"
@@ -98,7 +99,7 @@ const looksLikeJson = (text: string): boolean => {
 export const applyToBody = (
   fault: Fault,
   response: HttpServerResponse.HttpServerResponse,
-  reset: Effect.Effect<never, Error>,
+  env: { readonly reset: Effect.Effect<never, Error>; readonly clock: Clock.Clock },
 ): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
   Effect.gen(function* () {
     const { length, stream } = bodyOf(response)
@@ -113,7 +114,7 @@ export const applyToBody = (
     switch (fault._tag) {
       case "ResetMidBody": {
         const at = fault.afterBytes ?? Math.floor(length / 2)
-        return withBody(insertAfter(stream, at, Stream.fromEffect(reset)), undefined)
+        return withBody(insertAfter(stream, at, Stream.fromEffect(env.reset)), undefined)
       }
       case "TruncatedBody": {
         const at = Math.floor(length / 2)
@@ -128,7 +129,8 @@ export const applyToBody = (
       }
       case "Stall": {
         if (fault.afterBytes === undefined) return response
-        const pause = fault.millis === undefined ? Effect.never : Effect.sleep(fault.millis)
+        const pause =
+          fault.millis === undefined ? Effect.never : Effect.withClock(Effect.sleep(fault.millis), env.clock)
         return withBody(
           insertAfter(stream, fault.afterBytes, Stream.drain(Stream.fromEffect(pause))),
           undefined,
