@@ -15,6 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
+import * as TestServices from "effect/TestServices"
 import { fakeServer, newContainer, nodeClient } from "./support.js"
 
 interface Case {
@@ -92,7 +93,7 @@ const endpoints: ReadonlyArray<readonly [string, string, Call]> = [
 const client = nodeClient({ maxRetries: 5, retrySchedule: Schedule.spaced("1 millis") })
 
 describe("non-retryable faults over real HTTP", () => {
-  it.layer(fakeServer, { excludeTestServices: true, timeout: 30_000 })((it) => {
+  it.layer(fakeServer, { timeout: 30_000 })((it) => {
     for (const c of cases) {
       it.effect(`${c.name}: ${c.tag} after exactly one attempt, on ${endpoints.length} endpoints`, () =>
         Effect.gen(function* () {
@@ -138,7 +139,7 @@ describe("non-retryable faults over real HTTP", () => {
             if (c.headers?.["retry-after"] === "DATE+120")
               expect(error.notRetried).toMatch(/^the server asked to wait 1[12]\d{4} ms, over the 1m cap$/)
           }
-        }),
+        }).pipe(TestServices.provideLive),
       )
     }
 
@@ -171,7 +172,7 @@ describe("non-retryable faults over real HTTP", () => {
           for (const [i, error] of [unauthorized, missing, cursor].entries()) {
             expect("requestId" in error && error.requestId).toBe(log[i]!.requestId)
           }
-        }),
+        }).pipe(TestServices.provideLive),
     )
   })
 })
