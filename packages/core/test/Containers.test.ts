@@ -79,6 +79,20 @@ describe("Containers", () => {
     })
   }
 
+  it.effect("invalid parameters are described field by field", () => {
+    const stub = Stub.layer(() => Stub.json(Stub.container("cntr_1")))
+    return Effect.gen(function* () {
+      const limit = yield* Effect.flip(Containers.list({ limit: 500 }))
+      expect(limit.message).toBe(
+        "Invalid list parameters: limit: Expected a number between 1 and 100, actual 500",
+      )
+      const memory = yield* Effect.flip(Containers.create({ name: "x", memory_limit: "2g" as never }))
+      expect(memory.message).toBe(
+        'Invalid container parameters: memory_limit: Expected "1g" | "4g" | "16g" | "64g", actual "2g"',
+      )
+    }).pipe(Effect.provide(stub.layer))
+  })
+
   it.effect("retrieve and delete hit /containers/{id}", () => {
     const stub = Stub.layer((request) =>
       request.method === "DELETE"

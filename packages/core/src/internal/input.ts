@@ -26,6 +26,22 @@ export const encodeId = (what: string, id: unknown): Effect.Effect<string, Inval
   }
 }
 
+/**
+ * Folds a field's issues into one line. A union reports one issue per member ("Expected "1g",
+ * actual "2g"", "Expected "4g", ..."): those merge into `Expected "1g" | "4g", actual "2g"`; the
+ * `undefined` member of an optional field is noise and is dropped.
+ */
+const describeField = (messages: ReadonlyArray<string>): string => {
+  const useful = messages.filter((m) => !m.startsWith("Expected undefined,"))
+  const kept = useful.length === 0 ? messages : useful
+  const parsed = kept.map((m) => /^Expected (.*), actual (.*)$/s.exec(m))
+  const first = parsed[0]
+  if (kept.length > 1 && first && parsed.every((p) => p !== null && p[2] === first[2])) {
+    return `Expected ${parsed.map((p) => p![1]).join(" | ")}, actual ${first[2]}`
+  }
+  return Array.from(new Set(kept)).join("; ")
+}
+
 /** Checks user input against a schema, failing with `InvalidRequestError` in words. */
 export const validate = <A, I>(
   schema: Schema.Schema<A, I>,
@@ -34,11 +50,17 @@ export const validate = <A, I>(
   const check = Schema.validate(schema)
   return (input) =>
     check(input).pipe(
-      Effect.mapError(
-        (error) =>
-          new InvalidRequestError({
-            message: `Invalid ${what}: ${ParseResult.TreeFormatter.formatErrorSync(error)}`,
-          }),
-      ),
+      Effect.mapError((error) => {
+        const byField = new Map<string, Array<string>>()
+        for (const issue of ParseResult.ArrayFormatter.formatErrorSync(error)) {
+          const field = issue.path.join(".")
+          byField.set(field, [...(byField.get(field) ?? []), issue.message])
+        }
+        const lines = Array.from(byField, ([field, messages]) => {
+          const text = describeField(messages)
+          return field === "" ? text : `${field}: ${text}`
+        })
+        return new InvalidRequestError({ message: `Invalid ${what}: ${lines.join("; ")}` })
+      }),
     )
 }
