@@ -32,7 +32,7 @@ describe("Status", () => {
         expect(res.headers["content-type"]).toBe("application/json")
         expect(res.headers["x-request-id"]).toMatch(requestId)
         expect(res.body).toEqual(
-          errorBody("Injected fault: HTTP 429.", null, "rate_limit_exceeded", "rate_limit_exceeded"),
+          errorBody("Injected fault: HTTP 429.", null, "rate_limit_exceeded", "requests"),
         )
       }
       const fake = yield* Fake

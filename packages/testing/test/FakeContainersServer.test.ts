@@ -85,39 +85,43 @@ describe("FakeContainersServer", () => {
       }),
     )
 
-    it.effect("streams a 64 MiB multipart upload in and a download out, byte for byte", () =>
-      Effect.gen(function* () {
-        const { url, fake } = yield* server
-        const container = yield* createContainer(url)
-        const size = 64 * 1024 * 1024
-        const hash = createHash("sha256")
-        const created = yield* Effect.promise(() =>
-          fetch(`${url}/containers/${container.id}/files`, {
-            method: "POST",
-            headers: { ...auth, "content-type": "multipart/form-data; boundary=xyz" },
-            body: streamedMultipart("xyz", "big.bin", size, hash),
-            duplex: "half",
-          } as RequestInit).then((r) => r.json() as Promise<{ id: string; bytes: number }>),
-        )
-        expect(created.bytes).toBe(size)
-        const expected = hash.digest("hex")
-        expect((yield* fake.requests).at(-1)?.fileSha256).toBe(expected)
+    it.effect(
+      "streams a 32 MiB multipart upload in (past the platform's 10 MiB default) and a download out, byte for byte",
+      () =>
+        Effect.gen(function* () {
+          const { url, fake } = yield* server
+          const container = yield* createContainer(url)
+          const size = 32 * 1024 * 1024
+          const hash = createHash("sha256")
+          const created = yield* Effect.promise(() =>
+            fetch(`${url}/containers/${container.id}/files`, {
+              method: "POST",
+              headers: { ...auth, "content-type": "multipart/form-data; boundary=xyz" },
+              body: streamedMultipart("xyz", "big.bin", size, hash),
+              duplex: "half",
+            } as RequestInit).then((r) => r.json() as Promise<{ id: string; bytes: number }>),
+          )
+          expect(created.bytes).toBe(size)
+          const expected = hash.digest("hex")
+          expect((yield* fake.requests).at(-1)?.fileSha256).toBe(expected)
 
-        const download = yield* Effect.promise(() =>
-          fetch(`${url}/containers/${container.id}/files/${created.id}/content`, { headers: auth }),
-        )
-        expect(download.headers.get("content-length")).toBe(String(size))
-        const received = createHash("sha256")
-        let total = 0
-        yield* Effect.promise(async () => {
-          for await (const chunk of download.body as unknown as AsyncIterable<Uint8Array>) {
-            received.update(chunk)
-            total += chunk.length
-          }
-        })
-        expect(total).toBe(size)
-        expect(received.digest("hex")).toBe(expected)
-      }),
+          const download = yield* Effect.promise(() =>
+            fetch(`${url}/containers/${container.id}/files/${created.id}/content`, { headers: auth }),
+          )
+          expect(download.headers.get("content-length")).toBe(String(size))
+          const received = createHash("sha256")
+          let total = 0
+          yield* Effect.promise(async () => {
+            for await (const chunk of download.body as unknown as AsyncIterable<Uint8Array>) {
+              received.update(chunk)
+              total += chunk.length
+            }
+          })
+          expect(total).toBe(size)
+          expect(received.digest("hex")).toBe(expected)
+        }),
+      // Both ends run in this process, so on a busy 2-core machine this can take seconds.
+      { timeout: 30_000 },
     )
 
     it.effect("Status faults carry their headers over HTTP", () =>

@@ -66,7 +66,13 @@ describe("the official openai SDK against the fake server", () => {
         expect(created.created_at).toBeGreaterThanOrEqual(before)
         expect(created.created_at).toBeLessThanOrEqual(Math.floor(Date.now() / 1000))
 
-        const plain = yield* promise(() => client.containers.create({ name: "plain" }))
+        const plain = yield* promise(() =>
+          client.containers.create({
+            name: "plain",
+            network_policy: { type: "disabled" },
+            skills: [{ type: "skill_reference", skill_id: "openai-spreadsheets", version: "latest" }],
+          }),
+        )
         expect(plain).toMatchObject({
           memory_limit: "1g",
           expires_after: { anchor: "last_active_at", minutes: 20 },
@@ -81,9 +87,7 @@ describe("the official openai SDK against the fake server", () => {
         const page = yield* promise(() => client.containers.list({ limit: 1 }))
         expect(page.data).toEqual([plain])
         expect(page.has_more).toBe(true)
-        const byName = yield* promise(() =>
-          collect(client.containers.list({ name: "plain" } as OpenAI.ContainerListParams)),
-        )
+        const byName = yield* promise(() => collect(client.containers.list({ name: "plain" })))
         expect(byName).toEqual([plain])
 
         // The SDK types delete as `void`, but at run time it hands back the body the API sends.

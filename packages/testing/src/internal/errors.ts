@@ -66,7 +66,7 @@ const typeForStatus = (status: number): string => {
     return "invalid_request_error"
   }
   if (status === 403) return "permission_error"
-  if (status === 429) return "rate_limit_exceeded"
+  if (status === 429) return "requests"
   if (status >= 500) return "server_error"
   return "api_error"
 }
