@@ -1,0 +1,71 @@
+/**
+ * `fetch` cannot report upload progress (and Chromium only streams request bodies over
+ * HTTP/2), so uploads that want progress go through `XMLHttpRequest`, whose `upload`
+ * events do. The response is read as an ArrayBuffer, so it stays binary-safe.
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Effect from "effect/Effect"
+import * as Runtime from "effect/Runtime"
+import type { Progress } from "../BrowserContainerFiles.js"
+
+// Statuses whose Response may not have a body.
+const nullBodyStatus = new Set([101, 204, 205, 304])
+
+const parseHeaders = (raw: string): Headers => {
+  const headers = new Headers()
+  for (const line of raw.trim().split(/\r?\n/)) {
+    const colon = line.indexOf(":")
+    if (colon > 0) headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim())
+  }
+  return headers
+}
+
+const send = (
+  request: HttpClientRequest.HttpClientRequest,
+  url: URL,
+  body: FormData,
+  onProgress: (progress: Progress) => void,
+): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError> =>
+  Effect.async((resume) => {
+    const xhr = new XMLHttpRequest()
+    const failed = (reason: string) =>
+      resume(
+        Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", description: reason })),
+      )
+    xhr.open(request.method, url.toString())
+    xhr.responseType = "arraybuffer"
+    for (const name in request.headers) xhr.setRequestHeader(name, request.headers[name]!)
+    xhr.upload.onprogress = (event) =>
+      onProgress({ bytes: event.loaded, total: event.lengthComputable ? event.total : undefined })
+    xhr.onload = () => {
+      const response = new Response(nullBodyStatus.has(xhr.status) ? null : (xhr.response as ArrayBuffer), {
+        status: xhr.status,
+        headers: parseHeaders(xhr.getAllResponseHeaders()),
+      })
+      resume(Effect.succeed(HttpClientResponse.fromWeb(request, response)))
+    }
+    xhr.onerror = () => failed("the request failed (network error or CORS)")
+    xhr.ontimeout = () => failed("the request timed out")
+    xhr.send(body)
+    return Effect.sync(() => xhr.abort())
+  })
+
+/**
+ * `client`, except that a `FormData` body is sent with `XMLHttpRequest`, reporting upload
+ * progress.
+ */
+export const withUploadProgress = (
+  client: HttpClient.HttpClient,
+  onProgress: (progress: Progress) => Effect.Effect<void>,
+): Effect.Effect<HttpClient.HttpClient> =>
+  Effect.map(Effect.runtime<never>(), (runtime) => {
+    const report = (progress: Progress) => Runtime.runFork(runtime)(onProgress(progress))
+    return HttpClient.make((request, url) =>
+      request.body._tag === "FormData"
+        ? send(request, url, request.body.formData, report)
+        : client.execute(request),
+    )
+  })
