@@ -44,7 +44,7 @@ export const newContainer = (name = "reliability") =>
   Effect.flatMap(FakeContainersApi.FakeContainersApi, (api) => api.createContainer({ name }))
 
 /** Deterministic bytes covering every byte value. */
-export const binary = (size: number, salt = 0): Uint8Array =>
+export const binary = (size: number, salt = 0): Uint8Array<ArrayBuffer> =>
   Uint8Array.from({ length: size }, (_, i) => (i * 31 + salt + (i >>> 8)) % 256)
 
 export const sha256 = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex")
