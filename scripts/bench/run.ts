@@ -1,0 +1,423 @@
+/**
+ * The benchmark runner: this library (Node layer) against the official `openai` SDK and plain
+ * `fetch`, against the fake Containers API served over HTTP on loopback by child processes.
+ * Contenders are interleaved (round-robin, the starting one rotating each repetition) and each
+ * figure is the median of the repetitions, with min and max.
+ *
+ *   pnpm bench            full run (about 5 minutes), writes its section of BENCHMARKS.md
+ *   pnpm bench:quick      small sizes, one repetition, prints only (CI: checks the code runs)
+ *
+ * Flags: --quick, --no-write, --only list,retrieve,transfer,bundle, --reps N.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import * as fs from "node:fs"
+import { createRequire } from "node:module"
+import * as os from "node:os"
+import * as nodePath from "node:path"
+import { fileURLToPath } from "node:url"
+import { buildTransfer, bundleSize } from "./bundle.js"
+import { type ContenderName, contenderNames, make as makeContender, type Target } from "./contenders.js"
+import {
+  type Target as Goal,
+  markdownTable,
+  markdownTargets,
+  median,
+  type Row,
+  summarize,
+  type Table,
+} from "./report.js"
+
+const here = nodePath.dirname(fileURLToPath(import.meta.url))
+const root = nodePath.resolve(here, "..", "..")
+const MiB = 1024 * 1024
+const apiKey = "sk-bench-local"
+
+const argv = process.argv.slice(2)
+const quick = argv.includes("--quick")
+const option = (name: string): string | undefined => {
+  const i = argv.indexOf(`--${name}`)
+  return i === -1 ? undefined : argv[i + 1]
+}
+const only = option("only")?.split(",")
+const enabled = (part: string) => only === undefined || only.includes(part)
+
+const config = quick
+  ? { files: 500, retrieves: 200, concurrency: 32, bigFile: 16 * MiB, reps: 1, transferReps: 1, warmup: 0 }
+  : {
+      files: 20_000,
+      retrieves: 5_000,
+      concurrency: 32,
+      bigFile: 512 * MiB,
+      reps: 5,
+      transferReps: 3,
+      warmup: 1,
+    }
+const reps = Number(option("reps") ?? config.reps)
+const transferReps = Number(option("reps") ?? config.transferReps)
+const pageSize = 100
+const pageWorkMs = 5
+const serverLatencyMs = 5
+
+const log = (line: string) => process.stderr.write(`${line}\n`)
+
+// ---------------------------------------------------------------------------------------------
+// Child processes
+// ---------------------------------------------------------------------------------------------
+
+const children = new Set<ChildProcess>()
+const stopChildren = () => {
+  for (const child of children) child.kill()
+}
+process.on("exit", stopChildren)
+
+const spawnNode = (args: ReadonlyArray<string>) => {
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] })
+  children.add(child)
+  child.once("exit", () => children.delete(child))
+  return child
+}
+
+/** Runs a TypeScript file of this folder in a child Node with the same loader (tsx). */
+const spawnTs = (file: string, args: ReadonlyArray<string>) =>
+  spawnNode([...process.execArgv, nodePath.join(here, file), ...args])
+
+const firstLine = (child: ChildProcess): Promise<string> =>
+  new Promise((resolve, reject) => {
+    let buffered = ""
+    child.stdout!.on("data", (data: Buffer) => {
+      buffered += data.toString()
+      const newline = buffered.indexOf("\n")
+      if (newline >= 0) resolve(buffered.slice(0, newline))
+    })
+    child.once("exit", (code) => reject(new Error(`child exited with ${code} before printing a line`)))
+  })
+
+interface Server {
+  readonly baseUrl: string
+  readonly listContainer: string
+  readonly bigContainer: string
+  readonly bigFile: string | undefined
+}
+
+const startServer = async (latency: number, files: number, bigFile: number): Promise<Server> => {
+  const child = spawnTs("server.ts", [
+    "--api-key",
+    apiKey,
+    "--latency",
+    String(latency),
+    "--files",
+    String(files),
+    "--big-file",
+    String(bigFile),
+  ])
+  return JSON.parse(await firstLine(child)) as Server
+}
+
+interface TransferResult {
+  readonly ms: number
+  readonly bytes: number
+  readonly baselineRss: number
+  readonly peakRss: number
+}
+
+const transfer = async (
+  script: string,
+  contender: string,
+  op: "download" | "upload",
+  server: Server,
+  subject: string,
+): Promise<TransferResult> => {
+  const child = spawnNode([script, contender, op, server.baseUrl, apiKey, server.bigContainer, subject])
+  const line = await firstLine(child)
+  await new Promise((resolve) => (child.exitCode === null ? child.once("exit", resolve) : resolve(null)))
+  return JSON.parse(line) as TransferResult
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring
+// ---------------------------------------------------------------------------------------------
+
+/** The order of the contenders in repetition `rep`: round-robin, starting one further each time. */
+const rotate = <A>(items: ReadonlyArray<A>, rep: number): ReadonlyArray<A> =>
+  items.map((_, i) => items[(i + rep) % items.length]!)
+
+/** Times `run` for every contender, interleaved, after `warmup` unrecorded repetitions. */
+const measure = async (
+  title: string,
+  names: ReadonlyArray<ContenderName>,
+  run: (name: ContenderName) => Promise<number>,
+  expected: number,
+): Promise<Table> => {
+  const samples = new Map<string, Array<number>>(names.map((n) => [n, []]))
+  for (let rep = 0; rep < config.warmup + reps; rep++) {
+    for (const name of rotate(names, rep)) {
+      const start = performance.now()
+      const checksum = await run(name)
+      const ms = performance.now() - start
+      if (checksum !== expected)
+        throw new Error(`${title}: ${name} returned ${checksum}, expected ${expected}`)
+      if (rep >= config.warmup) samples.get(name)!.push(ms)
+    }
+  }
+  const rows: Array<Row> = names.map((contender) => ({
+    contender,
+    summary: summarize(samples.get(contender)!),
+  }))
+  log(`${title}: ${rows.map((r) => `${r.contender} ${r.summary.median.toFixed(0)} ms`).join(", ")}`)
+  return { title, unit: "ms", kind: "time", rows }
+}
+
+const fileBytes = 15 // "benchmark file\n", what server.ts seeds
+
+const listAndRetrieve = async (fast: Server, slow: Server): Promise<ReadonlyArray<Table>> => {
+  const target = (server: Server): Target => ({ baseUrl: server.baseUrl, apiKey })
+  const onFast = new Map(contenderNames.map((n) => [n, makeContender(n, target(fast))]))
+  const onSlow = new Map(contenderNames.map((n) => [n, makeContender(n, target(slow))]))
+  const tables: Array<Table> = []
+  const expectedList = config.files * fileBytes
+  if (enabled("list")) {
+    tables.push(
+      await measure(
+        `List ${config.files} files, page size ${pageSize}, 0 ms latency, no consumer work`,
+        contenderNames,
+        (n) => onFast.get(n)!.list({ containerId: fast.listContainer, pageSize, workMs: 0 }),
+        expectedList,
+      ),
+      await measure(
+        `List ${config.files} files, page size ${pageSize}, ${serverLatencyMs} ms server latency and ${pageWorkMs} ms consumer work per page`,
+        contenderNames,
+        (n) => onSlow.get(n)!.list({ containerId: slow.listContainer, pageSize, workMs: pageWorkMs }),
+        expectedList,
+      ),
+    )
+  }
+  if (enabled("retrieve")) {
+    const ids = await firstFileIds(fast, config.retrieves)
+    for (const concurrency of [1, config.concurrency]) {
+      tables.push(
+        await measure(
+          `${config.retrieves} retrieve calls, ${concurrency === 1 ? "sequential" : `concurrency ${concurrency}`}, 0 ms latency`,
+          contenderNames,
+          (n) => onFast.get(n)!.retrieve(fast.listContainer, ids, concurrency),
+          ids.length * fileBytes,
+        ),
+      )
+    }
+  }
+  for (const contender of [...onFast.values(), ...onSlow.values()]) await contender.close()
+  return tables
+}
+
+const firstFileIds = async (server: Server, count: number): Promise<ReadonlyArray<string>> => {
+  const ids: Array<string> = []
+  let after = ""
+  while (ids.length < count) {
+    const url = `${server.baseUrl}/containers/${server.listContainer}/files?limit=100&order=asc${after}`
+    const response = await fetch(url, { headers: { authorization: `Bearer ${apiKey}` } })
+    const page = (await response.json()) as { data: Array<{ id: string }>; has_more: boolean }
+    ids.push(...page.data.map((f) => f.id))
+    if (!page.has_more) break
+    after = `&after=${page.data[page.data.length - 1]!.id}`
+  }
+  return ids.slice(0, count)
+}
+
+const transferNames = ["ours", "openai", "openai-blob", "fetch"] as const
+
+const transfers = async (server: Server): Promise<ReadonlyArray<Table>> => {
+  const size = config.bigFile
+  const work = fs.mkdtempSync(nodePath.join(os.tmpdir(), "openai-containers-bench-"))
+  const script = await buildTransfer(work)
+  const uploadPath = nodePath.join(work, "upload.bin")
+  const bytes = new Uint8Array(size)
+  for (let i = 0; i < size; i += 4096) bytes[i] = i & 0xff
+  fs.writeFileSync(uploadPath, bytes)
+  const tables: Array<Table> = []
+  try {
+    for (const op of ["download", "upload"] as const) {
+      // The SDK's two upload sources differ; a download is the same call for both.
+      const names = op === "download" ? transferNames.filter((n) => n !== "openai-blob") : transferNames
+      const results = new Map<string, Array<TransferResult>>(names.map((n) => [n, []]))
+      for (let rep = 0; rep < transferReps; rep++) {
+        for (const name of rotate(names, rep)) {
+          const result = await transfer(
+            script,
+            name,
+            op,
+            server,
+            op === "download" ? server.bigFile! : uploadPath,
+          )
+          if (result.bytes !== size) throw new Error(`${op} ${name}: ${result.bytes} bytes, expected ${size}`)
+          results.get(name)!.push(result)
+        }
+      }
+      const peak = (name: string) => summarize(results.get(name)!.map((r) => r.peakRss / MiB))
+      const base = (name: string) => summarize(results.get(name)!.map((r) => r.baselineRss / MiB))
+      const rows = names.map((contender) => ({
+        contender,
+        summary: summarize(results.get(contender)!.map((r) => size / MiB / (r.ms / 1000))),
+      }))
+      const cells = Object.fromEntries(
+        names.map((n) => [
+          n,
+          `${peak(n).median.toFixed(0)} (${peak(n).min.toFixed(0)}–${peak(n).max.toFixed(0)}); before: ${base(n).median.toFixed(0)}`,
+        ]),
+      )
+      log(
+        `${op}: ${rows.map((r) => `${r.contender} ${r.summary.median.toFixed(0)} MiB/s, peak ${cells[r.contender]}`).join("; ")}`,
+      )
+      tables.push({
+        title: `${op === "download" ? "Download" : "Upload"} ${size / MiB} MiB (throughput; each run in its own process)`,
+        unit: "MiB/s",
+        kind: "rate",
+        rows,
+        extra: { header: "peak RSS MiB (min–max); before the transfer", cells },
+      })
+    }
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true })
+  }
+  return tables
+}
+
+const bundles = async (): Promise<Table> => {
+  const rows: Array<Row> = []
+  const cells: Record<string, string> = {}
+  for (const [contender, program] of [
+    ["ours", "ours"],
+    ["openai", "openai"],
+    ["fetch", "fetch"],
+  ] as const) {
+    const size = await bundleSize(program)
+    rows.push({ contender, summary: summarize([size.gzipped / 1024]) })
+    cells[contender] = (size.minified / 1024).toFixed(1)
+  }
+  log(`bundle: ${rows.map((r) => `${r.contender} ${r.summary.median.toFixed(1)} KiB`).join(", ")}`)
+  return {
+    title: "Browser bundle of a list-and-retrieve program (esbuild, platform browser, minified, gzip -9)",
+    unit: "KiB gzipped",
+    kind: "size",
+    rows,
+    extra: { header: "minified KiB", cells },
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+// ---------------------------------------------------------------------------------------------
+
+const versionOf = (name: string): string => {
+  const require = createRequire(nodePath.join(here, "package.json"))
+  let dir = nodePath.dirname(require.resolve(name))
+  for (;;) {
+    const file = nodePath.join(dir, "package.json")
+    if (fs.existsSync(file)) {
+      const json = JSON.parse(fs.readFileSync(file, "utf8")) as { name?: string; version?: string }
+      if (json.name === name) return json.version ?? "?"
+    }
+    const parent = nodePath.dirname(dir)
+    if (parent === dir) return "?"
+    dir = parent
+  }
+}
+
+const machine = (load: ReadonlyArray<number>) => {
+  const cpu = os.cpus()[0]?.model ?? "unknown CPU"
+  const packages = ["effect", "@effect/platform", "@effect/platform-node", "openai", "esbuild"]
+  return [
+    `- machine: ${os.availableParallelism()} CPUs (${cpu}), ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB memory, ${os.type()} ${os.release()}`,
+    `- Node.js ${process.version}; ${packages.map((p) => `${p} ${versionOf(p)}`).join(", ")}`,
+    `- load average when the run started: ${load.map((l) => l.toFixed(2)).join(", ")}`,
+    `- command: \`pnpm bench\` (at the repository root; \`${["tsx bench/run.ts", ...argv].join(" ")}\` in \`scripts/\`)`,
+  ].join("\n")
+}
+
+const targetsOf = (tables: ReadonlyArray<Table>): ReadonlyArray<Goal> => {
+  const find = (prefix: string) => tables.find((t) => t.title.startsWith(prefix))
+  const goals: Array<Goal> = []
+  const ratio = (
+    table: Table | undefined,
+    what: string,
+    ref: string,
+    bound: number,
+    direction: Goal["direction"],
+  ) => {
+    if (table === undefined) return
+    goals.push({ what, measured: median(table, "ours") / median(table, ref), bound, direction })
+  }
+  const lists = tables.filter((t) => t.title.startsWith("List"))
+  ratio(lists[1], "list with latency and work: time ÷ openai", "openai", 0.6, "at most")
+  ratio(lists[0], "list at 0 ms: time ÷ fetch", "fetch", 1.15, "at most")
+  const retrieves = tables.filter((t) => t.title.includes("retrieve"))
+  ratio(retrieves[0], "sequential retrieve: time ÷ fetch", "fetch", 1.15, "at most")
+  ratio(retrieves[1], "concurrency 32 retrieve: time ÷ openai", "openai", 1, "at most")
+  for (const op of ["Download", "Upload"]) {
+    const table = find(op)
+    ratio(table, `${op.toLowerCase()}: throughput ÷ fetch`, "fetch", 0.9, "at least")
+    const peak = table?.extra?.cells.ours
+    if (peak !== undefined) {
+      goals.push({
+        what: `${op.toLowerCase()}: peak RSS MiB`,
+        measured: Number.parseFloat(peak),
+        bound: 150,
+        direction: "at most",
+      })
+    }
+  }
+  return goals
+}
+
+const begin = "<!-- bench:begin (written by `pnpm bench`; edit scripts/bench, not this part) -->"
+const end = "<!-- bench:end -->"
+
+const writeSection = (markdown: string) => {
+  const file = nodePath.join(root, "BENCHMARKS.md")
+  const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "# Benchmarks\n"
+  const block = `${begin}\n${markdown}\n${end}`
+  const from = current.indexOf(begin)
+  const to = current.indexOf(end)
+  const next =
+    from >= 0 && to > from
+      ? `${current.slice(0, from)}${block}${current.slice(to + end.length)}`
+      : `${current.trimEnd()}\n\n${block}\n`
+  fs.writeFileSync(file, next)
+  log(`wrote ${file}`)
+}
+
+const main = async () => {
+  const load = os.loadavg()
+  log(`${quick ? "quick" : "full"} run; load average ${load.map((l) => l.toFixed(2)).join(", ")}`)
+  const started = performance.now()
+  const needFast = enabled("list") || enabled("retrieve") || enabled("transfer")
+  const [fast, slow] = await Promise.all([
+    needFast ? startServer(0, config.files, enabled("transfer") ? config.bigFile : 0) : undefined,
+    enabled("list") ? startServer(serverLatencyMs, config.files, 0) : undefined,
+  ])
+  const tables: Array<Table> = []
+  if (fast !== undefined && (enabled("list") || enabled("retrieve"))) {
+    tables.push(...(await listAndRetrieve(fast, slow ?? fast)))
+  }
+  if (fast !== undefined && enabled("transfer")) tables.push(...(await transfers(fast)))
+  if (enabled("bundle")) tables.push(await bundles())
+  stopChildren()
+  const minutes = (performance.now() - started) / 60_000
+  const markdown = [
+    machine(load),
+    `- repetitions: ${reps} (list, retrieve; after ${config.warmup} warm-up) and ${transferReps} (transfers); took ${minutes.toFixed(1)} minutes`,
+    "",
+    ...tables.flatMap((t) => [markdownTable(t), ""]),
+    "**Targets** (ratios of medians)",
+    "",
+    markdownTargets(targetsOf(tables)),
+  ].join("\n")
+  process.stdout.write(`${markdown}\n`)
+  if (!quick && !argv.includes("--no-write") && only === undefined) writeSection(markdown)
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error)
+    process.exit(1)
+  },
+)
