@@ -77,8 +77,9 @@ export interface ContainerFile {
  * - `TruncatedBody`: process the request, then send the first half of the body, ending cleanly
  *   (`content-length` matches the prefix).
  * - `MalformedJson`: process the request, then send a body that is not valid JSON.
- * - `Stall`: withhold the headers (or, with `afterBytes`, pause the body after that many bytes)
- *   for `millis`, or forever when `millis` is omitted; after the pause the response completes.
+ * - `Stall`: withhold the headers (the request is processed after the pause), or, with
+ *   `afterBytes`, pause the body after that many bytes; for `millis`, or forever when `millis`
+ *   is omitted. After the pause the response completes.
  *
  * @since 0.1.0
  * @category faults
@@ -175,6 +176,7 @@ export interface Service {
   readonly files: (containerId: string) => Effect.Effect<ReadonlyArray<ContainerFile>>
   /** The stored bytes of a file, or `None` when it does not exist. */
   readonly fileBytes: (containerId: string, fileId: string) => Effect.Effect<Option.Option<Uint8Array>>
+  /** Adds a fault rule; dies when `times` is below 1 or `fraction` outside 0..1. */
   readonly injectFault: (spec: FaultSpec) => Effect.Effect<void>
   readonly clearFaults: Effect.Effect<void>
   /** Every request received so far, oldest first. */

@@ -40,8 +40,8 @@ const counted = (request: HttpServerRequest.HttpServerRequest, stats: BodyStats)
 const unreadable = (cause: unknown): ApiFailure =>
   invalidRequest(`Could not read the request body: ${cause instanceof Error ? cause.message : String(cause)}`)
 
-/** Reads the whole body (or nothing, when there is none). @internal */
-export const readAll = (
+/** Reads the whole body (or nothing, when there is none). */
+const readAll = (
   request: HttpServerRequest.HttpServerRequest,
   stats: BodyStats,
 ): Effect.Effect<Uint8Array, ApiFailure> =>

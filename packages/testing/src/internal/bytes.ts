@@ -72,9 +72,6 @@ export const toBytes = (content: Content): Uint8Array => {
 }
 
 /** @internal */
-export const sha256Hex = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex")
-
-/** @internal */
 export const randomHex = (length: number): string => {
   const bytes = new Uint8Array(Math.ceil(length / 2))
   globalThis.crypto.getRandomValues(bytes)

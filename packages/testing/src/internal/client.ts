@@ -85,7 +85,7 @@ const pulled = <E>(
   const close = () => Effect.runPromise(Scope.close(scope, Exit.void))
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      pull ??= await Effect.runPromise(Scope.extend(Stream.toPull(stream), scope)).then((p) =>
+      pull ??= await Runtime.runPromise(runtime)(Scope.extend(Stream.toPull(stream), scope)).then((p) =>
         Effect.map(p, (chunk) => Array.from(chunk)),
       )
       const exit = await run(pull!)

@@ -62,8 +62,7 @@ const rejectUnknown = (body: Readonly<Record<string, unknown>>, known: ReadonlyA
       )
 }
 
-/** @internal */
-export const object = (
+const object = (
   body: unknown,
   required: string,
 ): Effect.Effect<Readonly<Record<string, unknown>>, ApiFailure> =>
@@ -163,23 +162,21 @@ const network = (value: unknown): Effect.Effect<ContainerJson["network_policy"],
 const skills = (value: unknown): Effect.Effect<void, ApiFailure> => {
   if (value === undefined) return Effect.void
   if (!Array.isArray(value)) return Effect.fail(invalidType("skills", "an array", value))
-  const index = value.findIndex((s) => !isObject(s) || (s.type !== "skill_reference" && s.type !== "inline"))
-  return index === -1
-    ? Effect.void
-    : Effect.fail(
-        invalidValue(`skills[${index}].type`, (value[index] as { type?: unknown })?.type, [
-          "skill_reference",
-          "inline",
-        ]),
-      )
+  const items: ReadonlyArray<unknown> = value
+  const index = items.findIndex((s) => !isObject(s) || (s.type !== "skill_reference" && s.type !== "inline"))
+  if (index === -1) return Effect.void
+  const bad = items[index]
+  return Effect.fail(
+    invalidValue(`skills[${index}].type`, isObject(bad) ? bad.type : bad, ["skill_reference", "inline"]),
+  )
 }
 
 const stringArray = (param: string, value: unknown): Effect.Effect<ReadonlyArray<string>, ApiFailure> => {
   if (!Array.isArray(value)) return Effect.fail(invalidType(param, "an array", value))
-  const index = value.findIndex((v) => typeof v !== "string")
-  return index === -1
-    ? Effect.succeed(value as ReadonlyArray<string>) // every element was just checked to be a string
-    : Effect.fail(invalidType(`${param}[${index}]`, "a string", value[index]))
+  const items: ReadonlyArray<unknown> = value
+  if (items.every((v): v is string => typeof v === "string")) return Effect.succeed(items)
+  const index = items.findIndex((v) => typeof v !== "string")
+  return Effect.fail(invalidType(`${param}[${index}]`, "a string", items[index]))
 }
 
 /** The JSON form of create-file: `{ file_id }`. @internal */
