@@ -44,7 +44,10 @@ const injectAll = (api: FakeContainersApi.Service, faults: ReadonlyArray<FakeCon
 describe("uploads and downloads under faults", () => {
   it.layer(fakeServer, { timeout: 30_000 })((it) => {
     const replayable: ReadonlyArray<
-      readonly [string, (bytes: Uint8Array<ArrayBuffer>, dir: string) => Effect.Effect<Upload.Upload, unknown>]
+      readonly [
+        string,
+        (bytes: Uint8Array<ArrayBuffer>, dir: string) => Effect.Effect<Upload.Upload, unknown>,
+      ]
     > = [
       [
         "NodeUpload.fromPath",
