@@ -11,10 +11,17 @@ import * as FakeContainersServer from "./FakeContainersServer.js"
 
 const usage = "usage: fake-containers-api [--port N] [--api-key K] [--latency MS]"
 
+class Help extends Error {}
+
 const parseArgs = (args: ReadonlyArray<string>): FakeContainersServer.Options => {
   const options: { port?: number; apiKey?: string; latency?: number } = {}
   for (let i = 0; i < args.length; i++) {
-    const [flag, inline] = (args[i] ?? "").split(/=(.*)/s, 2)
+    const arg = args[i] ?? ""
+    if (arg === "--help" || arg === "-h") throw new Help()
+    const [flag, inline] = arg.split(/=(.*)/s, 2)
+    if (flag !== "--port" && flag !== "--api-key" && flag !== "--latency") {
+      throw new Error(`unknown argument: ${arg}`)
+    }
     const value = inline ?? args[++i]
     const number = () => {
       const n = Number(value)
@@ -33,8 +40,6 @@ const parseArgs = (args: ReadonlyArray<string>): FakeContainersServer.Options =>
       case "--latency":
         options.latency = number()
         break
-      default:
-        throw new Error(`unknown argument: ${args[i]}`)
     }
   }
   return options
@@ -42,9 +47,16 @@ const parseArgs = (args: ReadonlyArray<string>): FakeContainersServer.Options =>
 
 const main = Effect.try({
   try: () => parseArgs(process.argv.slice(2)),
-  catch: (error) => (error instanceof Error ? error.message : String(error)),
+  catch: (error) => error,
 }).pipe(
-  Effect.tapError((message) => Console.error(`${message}\n${usage}`)),
+  Effect.catchAll((error) =>
+    error instanceof Help
+      ? Effect.zipRight(Console.log(usage), Effect.interrupt)
+      : Effect.zipRight(
+          Console.error(`${error instanceof Error ? error.message : String(error)}\n${usage}`),
+          Effect.fail(error),
+        ),
+  ),
   Effect.flatMap((options) =>
     Effect.gen(function* () {
       const url = yield* FakeContainersServer.baseUrl
@@ -55,4 +67,5 @@ const main = Effect.try({
   ),
 )
 
-NodeRuntime.runMain(main, { disableErrorReporting: false })
+// Bad arguments were already reported with the usage line; the exit code says the rest.
+NodeRuntime.runMain(main, { disableErrorReporting: true })

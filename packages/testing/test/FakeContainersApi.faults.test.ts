@@ -90,6 +90,21 @@ describe("Status", () => {
       expect(statuses).toEqual([500, 500, 500, 200, 200])
     }).pipe(Effect.provide(fake)),
   )
+
+  it.effect("clearFaults drops pending rules; method matching ignores case", () =>
+    Effect.gen(function* () {
+      const fake = yield* Fake
+      yield* fake.injectFault({ match: { method: "get" }, times: 5, fault: { _tag: "Status", status: 500 } })
+      expect((yield* send(get("/containers"))).status).toBe(500)
+      yield* fake.clearFaults
+      expect((yield* send(get("/containers"))).status).toBe(200)
+      expect(
+        yield* Effect.exit(fake.injectFault({ times: 0, fault: { _tag: "TruncatedBody" } })),
+      ).toMatchObject({
+        _tag: "Failure",
+      })
+    }).pipe(Effect.provide(fake)),
+  )
 })
 
 describe("Latency and Stall (driven by TestClock)", () => {
