@@ -49,8 +49,10 @@ const sensitiveHeaders = new Set([
   "x-api-key",
   "proxy-authorization",
 ])
-// A header value with CR, LF or NUL could split the request: refuse it before sending.
-const unsafeHeaderValue = /[\r\n\0]/
+// HTTP/1.1 field values carry tab, space, visible ASCII and bytes 0x80-0xFF only. CR, LF or NUL
+// could split the request; other controls and characters above U+00FF make the transport throw
+// (undici: "invalid header"), which would surface as a retried ConnectionError. Refuse them here.
+const unsafeHeaderValue = /[^\t\x20-\x7e\x80-\xff]/
 const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 
 const redactHeaders = (headers: Readonly<Record<string, string>>): Record<string, string> => {
@@ -74,7 +76,11 @@ const requestHeaders = (
   }
   for (const name in headers) {
     if (unsafeHeaderValue.test(headers[name]!)) {
-      return Effect.fail(new InvalidRequestError({ message: `Header ${name} contains CR, LF or NUL` }))
+      return Effect.fail(
+        new InvalidRequestError({
+          message: `Header ${name} contains CR, LF, a control character or one above U+00FF`,
+        }),
+      )
     }
   }
   if (Option.isSome(options.apiKey)) {
@@ -82,7 +88,9 @@ const requestHeaders = (
     // The message must not quote the key, only say what is wrong with it.
     if (unsafeHeaderValue.test(key) || key.length === 0) {
       return Effect.fail(
-        new InvalidRequestError({ message: "The API key is empty or contains CR, LF or NUL" }),
+        new InvalidRequestError({
+          message: "The API key is empty or contains CR, LF, a control character or one above U+00FF",
+        }),
       )
     }
     headers.authorization = `Bearer ${key}`
