@@ -98,6 +98,19 @@ const requestHeaders = (
   return Effect.succeed(headers)
 }
 
+// URL encoding turns a lone UTF-16 surrogate into U+FFFD: the server would get another value.
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+const checkQuery = (query: Endpoint["query"]): Effect.Effect<void, InvalidRequestError> => {
+  for (const name in query) {
+    const value = query[name]
+    if (typeof value === "string" && loneSurrogate.test(value)) {
+      return Effect.fail(new InvalidRequestError({ message: `Query parameter ${name} is not valid Unicode` }))
+    }
+  }
+  return Effect.void
+}
+
 const describeCause = (cause: unknown): string => {
   if (cause instanceof Error) {
     const inner = cause.cause instanceof Error ? `: ${cause.cause.message}` : ""
@@ -167,6 +180,7 @@ const attempt = <A>(
   Effect.flatMap(ContainersClient, ({ httpClient, options }) =>
     Effect.gen(function* () {
       const headers = yield* requestHeaders(options, endpoint.accept ?? "application/json")
+      yield* checkQuery(endpoint.query)
       const body = endpoint.body === undefined ? undefined : yield* endpoint.body.make
       const request = HttpClientRequest.make(endpoint.method)(options.baseUrl + endpoint.path, {
         headers,
