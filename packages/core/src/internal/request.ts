@@ -234,6 +234,32 @@ const retrying = <A>(
     return loop(0, undefined)
   })
 
+/** The longest parse issue quoted in a `ResponseDecodeError`: a hostile body must not make a huge message. */
+const maxIssueLength = 2_000
+
+/**
+ * The parse issue in words, bounded. The `ParseError` itself is kept as the cause only when it
+ * prints in full: formatting it pastes the offending value (20 MB of it, say) or, for a value
+ * nested deeper than the stack, throws a RangeError from `message`, `toString` and `stack`.
+ */
+const describeParseError = (
+  error: ParseResult.ParseError,
+): { readonly issue: string; readonly cause: unknown } => {
+  try {
+    const text = ParseResult.TreeFormatter.formatErrorSync(error)
+    if (text.length <= maxIssueLength) return { issue: text, cause: error }
+    return {
+      issue: `${text.slice(0, maxIssueLength)}… (${text.length - maxIssueLength} more characters)`,
+      cause: undefined,
+    }
+  } catch {
+    return {
+      issue: "the body does not match the schema and is nested too deeply to describe",
+      cause: undefined,
+    }
+  }
+}
+
 const readJson =
   <A, I>(endpoint: Endpoint, schema: Schema.Schema<A, I>) =>
   (response: HttpClientResponse.HttpClientResponse): Effect.Effect<A, ContainersError> => {
@@ -257,9 +283,10 @@ const readJson =
       ),
       Effect.flatMap((json) =>
         Schema.decodeUnknown(schema)(json).pipe(
-          Effect.mapError((error) =>
-            decodeError("SchemaMismatch", ParseResult.TreeFormatter.formatErrorSync(error), error),
-          ),
+          Effect.mapError((error) => {
+            const { issue, cause } = describeParseError(error)
+            return decodeError("SchemaMismatch", issue, cause)
+          }),
         ),
       ),
     )
