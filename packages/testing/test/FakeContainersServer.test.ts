@@ -124,6 +124,27 @@ describe("FakeContainersServer", () => {
       { timeout: 30_000 },
     )
 
+    it.effect("answers small multipart uploads too (the body is drained after the closing boundary)", () =>
+      Effect.gen(function* () {
+        const { url, fake } = yield* server
+        const container = yield* createContainer(url)
+        for (const content of ["a,b\n", ""]) {
+          const form = new FormData()
+          form.append("file", new Blob([content]), "tiny.csv")
+          const res = yield* Effect.promise(() =>
+            fetch(`${url}/containers/${container.id}/files`, { method: "POST", headers: auth, body: form }),
+          )
+          expect(res.status).toBe(200)
+          const created = yield* Effect.promise(() => res.json() as Promise<{ id: string; bytes: number }>)
+          expect(created.bytes).toBe(content.length)
+          expect(yield* fake.fileBytes(container.id, created.id)).toMatchObject({
+            _tag: "Some",
+            value: new TextEncoder().encode(content),
+          })
+        }
+      }),
+    )
+
     it.effect("Status faults carry their headers over HTTP", () =>
       Effect.gen(function* () {
         const { url, fake } = yield* server

@@ -85,38 +85,45 @@ export const readMultipart = (
   request: HttpServerRequest.HttpServerRequest,
   stats: BodyStats,
 ): Effect.Effect<MultipartBody, ApiFailure> =>
-  Effect.gen(function* () {
-    let file: UploadedFile | undefined
-    const fields = new Map<string, string>()
-    const fileFields: Array<string> = []
-    const parts = Stream.pipeThroughChannel(
-      Stream.mapError(
-        counted(request, stats),
-        (cause) => new Multipart.MultipartError({ reason: "InternalError", cause }),
-      ),
-      Multipart.makeChannel(request.headers),
-    )
-    yield* Stream.runForEach(parts, (part) => {
-      if (part._tag === "Field") {
-        return Effect.sync(() => void fields.set(part.key, part.value))
-      }
-      fileFields.push(part.key)
-      const builder = new ContentBuilder()
-      // Every part's content must be drained for the parser to reach the next one.
-      return Stream.runForEach(part.content, (chunk) => Effect.sync(() => builder.append(chunk))).pipe(
-        Effect.andThen(
-          Effect.sync(() => {
-            if (part.key === "file" && file === undefined) {
-              file = { filename: part.name, content: builder.finish() }
-              stats.fileSha256 = file.content.sha256
-            }
-          }),
+  Effect.scoped(
+    Effect.gen(function* () {
+      let file: UploadedFile | undefined
+      const fields = new Map<string, string>()
+      const fileFields: Array<string> = []
+      // The parser stops at the closing boundary. Whatever follows (an epilogue, or only the end
+      // of the stream) must still be read: on Node, a request stream cut short destroys the socket,
+      // and the reply with it. So the body is pulled by hand and drained after the parse.
+      const pull = yield* Stream.toPull(
+        Stream.mapError(
+          counted(request, stats),
+          (cause) => new Multipart.MultipartError({ reason: "InternalError", cause }),
         ),
       )
-    }).pipe(
-      Effect.provideService(HttpIncomingMessage.MaxBodySize, Option.none()),
-      Effect.provideService(Multipart.MaxFileSize, Option.none()),
-      Effect.mapError(unreadable),
-    )
-    return { file, fields, fileFields }
-  })
+      const body = Stream.repeatEffectOption(pull).pipe(Stream.flattenChunks)
+      const parts = Stream.pipeThroughChannel(body, Multipart.makeChannel(request.headers))
+      yield* Stream.runForEach(parts, (part) => {
+        if (part._tag === "Field") {
+          return Effect.sync(() => void fields.set(part.key, part.value))
+        }
+        fileFields.push(part.key)
+        const builder = new ContentBuilder()
+        // Every part's content must be drained for the parser to reach the next one.
+        return Stream.runForEach(part.content, (chunk) => Effect.sync(() => builder.append(chunk))).pipe(
+          Effect.andThen(
+            Effect.sync(() => {
+              if (part.key === "file" && file === undefined) {
+                file = { filename: part.name, content: builder.finish() }
+                stats.fileSha256 = file.content.sha256
+              }
+            }),
+          ),
+        )
+      }).pipe(
+        Effect.zipRight(Stream.runDrain(body)),
+        Effect.provideService(HttpIncomingMessage.MaxBodySize, Option.none()),
+        Effect.provideService(Multipart.MaxFileSize, Option.none()),
+        Effect.mapError(unreadable),
+      )
+      return { file, fields, fileFields }
+    }),
+  )
