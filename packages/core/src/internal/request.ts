@@ -119,6 +119,15 @@ const describeCause = (cause: unknown): string => {
   return String(cause)
 }
 
+const phase = {
+  Transport: "",
+  Encode: "sending the request body: ",
+  Decode: "reading the response body: ",
+  EmptyBody: "reading the response body: ",
+  StatusCode: "",
+  InvalidUrl: "",
+} as const
+
 const fromPlatformError = (endpoint: Endpoint, error: HttpClientError.HttpClientError): ContainersError => {
   if (error._tag === "RequestError" && error.reason === "InvalidUrl") {
     return new InvalidRequestError({ message: `Invalid URL for ${endpoint.method} ${endpoint.path}` })
@@ -127,7 +136,7 @@ const fromPlatformError = (endpoint: Endpoint, error: HttpClientError.HttpClient
   return new ConnectionError({
     method: endpoint.method,
     path: endpoint.path,
-    description: `${error.reason}: ${describeCause(error.cause ?? error.description)}`,
+    description: `${phase[error.reason]}${describeCause(error.cause ?? error.description)}`,
     cause: error.cause,
   })
 }
