@@ -14,7 +14,9 @@ import { Console, Effect, Layer, Redacted, Stream } from "effect"
 const live = process.argv.includes("--live")
 
 const program = Effect.gen(function* () {
-  yield* Console.log(live ? "Using the real API." : "Using the in-process fake API (pass --live for the real one).")
+  yield* Console.log(
+    live ? "Using the real API." : "Using the in-process fake API (pass --live for the real one).",
+  )
 
   const container = yield* Containers.create({ name: "quickstart", memory_limit: "1g" })
   yield* Console.log(`Created container ${container.id} (${container.status})`)
