@@ -42,7 +42,7 @@ const only = option("only")?.split(",")
 const enabled = (part: string) => only === undefined || only.includes(part)
 
 const config = quick
-  ? { files: 500, retrieves: 200, concurrency: 32, bigFile: 16 * MiB, reps: 1, transferReps: 1, warmup: 0 }
+  ? { files: 300, retrieves: 100, concurrency: 32, bigFile: 16 * MiB, reps: 1, transferReps: 1, warmup: 0 }
   : {
       files: 20_000,
       retrieves: 5_000,
@@ -328,7 +328,7 @@ const machine = (load: ReadonlyArray<number>) => {
     `- machine: ${os.availableParallelism()} CPUs (${cpu}), ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB memory, ${os.type()} ${os.release()}`,
     `- Node.js ${process.version}; ${packages.map((p) => `${p} ${versionOf(p)}`).join(", ")}`,
     `- load average when the run started: ${load.map((l) => l.toFixed(2)).join(", ")}`,
-    `- command: \`pnpm bench\` (at the repository root; \`${["tsx bench/run.ts", ...argv].join(" ")}\` in \`scripts/\`)`,
+    `- command: \`pnpm ${quick ? "bench:quick" : "bench"}\` (at the repository root; \`${["tsx bench/run.ts", ...argv].join(" ")}\` in \`scripts/\`)`,
   ].join("\n")
 }
 
