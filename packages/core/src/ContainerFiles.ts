@@ -164,8 +164,28 @@ export {
 }
 
 /**
+ * What `content` can tell before the bytes: the response's length and type.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ContentInfo = Request.ResponseInfo
+
+/**
+ * Options for `content`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ContentOptions {
+  /** Runs once the response headers arrive (after any retries), before the first byte. */
+  readonly onResponse?: ((info: ContentInfo) => Effect.Effect<void>) | undefined
+}
+
+/**
  * Retrieve a container file's content, as bytes arrive. A gap longer than the client's
  * `timeout` fails with an idle `TimeoutError`; interrupting the stream aborts the request.
+ * `onResponse` tells the length up front, e.g. for progress.
  *
  * @since 0.1.0
  * @category endpoints
@@ -173,16 +193,20 @@ export {
 export const content = (
   containerId: string,
   fileId: string,
+  options: ContentOptions = {},
 ): Stream.Stream<Uint8Array, ContainersError, ContainersClient> =>
   Stream.unwrap(
     Effect.map(filePath(containerId, fileId), ({ path, attributes }) =>
-      Request.bytes({
-        span: "ContainerFiles.content",
-        method: "GET",
-        path: `${path}/content`,
-        accept: "application/binary",
-        attributes,
-      }),
+      Request.bytes(
+        {
+          span: "ContainerFiles.content",
+          method: "GET",
+          path: `${path}/content`,
+          accept: "application/binary",
+          attributes,
+        },
+        options.onResponse,
+      ),
     ),
   )
 

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
+import * as TestClock from "effect/TestClock"
 import { ContainerFiles, Models, Upload } from "../src/index.js"
 import * as Stub from "./stub.js"
 
@@ -155,6 +158,30 @@ describe("ContainerFiles", () => {
       const req = stub.requests[0]!
       expect(req.url.pathname).toBe("/v1/containers/cntr_1/files/cfile_7/content")
       expect(req.headers.accept).toBe("application/binary")
+    }).pipe(Effect.provide(stub.layer))
+  })
+
+  it.effect("content's onResponse gets the successful attempt's length and type, once", () => {
+    const bytes = new Uint8Array(1234).fill(7)
+    const stub = Stub.layer((_, i) =>
+      i === 0
+        ? { status: 503, body: { error: { message: "busy" } } }
+        : { raw: bytes, headers: { "content-type": "text/csv", "content-length": "1234" } },
+    )
+    return Effect.gen(function* () {
+      const seen: Array<ContainerFiles.ContentInfo> = []
+      const fiber = yield* Effect.fork(
+        Stream.runCollect(
+          ContainerFiles.content("cntr_1", "cfile_7", {
+            onResponse: (info) => Effect.sync(() => seen.push(info)),
+          }),
+        ),
+      )
+      yield* TestClock.adjust("1 second")
+      const chunks = yield* Fiber.join(fiber)
+      expect(seen).toEqual([{ contentLength: 1234, contentType: "text/csv" }])
+      expect(Chunk.reduce(chunks, 0, (n, c) => n + c.length)).toBe(1234)
+      expect(stub.requests).toHaveLength(2)
     }).pipe(Effect.provide(stub.layer))
   })
 

@@ -180,6 +180,38 @@ const statusFailure = (endpoint: Endpoint, response: HttpClientResponse.HttpClie
   )
 
 /**
+ * Replaces the API key wherever a server echoed it back into an error (its message, a header,
+ * a body quoted in a decode issue): what the library hands out must never show the key. A
+ * decode error's cause is dropped then, since it quotes the body too.
+ */
+const hideKey = (options: ResolvedOptions, error: ContainersError): ContainersError => {
+  if (Option.isNone(options.apiKey) || error._tag === "InvalidRequestError") return error
+  const key = Redacted.value(options.apiKey.value)
+  const hide = (text: string) => text.split(key).join("<redacted>")
+  const fields: Record<string, unknown> = {}
+  if ("headers" in error && Object.values(error.headers).some((v) => v.includes(key))) {
+    fields.headers = Object.fromEntries(Object.entries(error.headers).map(([k, v]) => [k, hide(v)]))
+  }
+  if ("error" in error && error.error !== undefined && JSON.stringify(error.error).includes(key)) {
+    const { type, message, code, param } = error.error
+    fields.error = {
+      type: hide(type),
+      message: hide(message),
+      code: code === null ? null : hide(code),
+      param: param === null ? null : hide(param),
+    }
+  }
+  if (error._tag === "ResponseDecodeError" && error.issue.includes(key)) {
+    fields.issue = hide(error.issue)
+    fields.cause = undefined
+  }
+  if (Object.keys(fields).length === 0) return error
+  // Rebuild the same class with the scrubbed fields; every error class takes its fields object.
+  const Rebuild = error.constructor as new (fields: typeof error) => typeof error
+  return new Rebuild(Object.assign({}, error, fields))
+}
+
+/**
  * Sends once: the response, with its status checked, then `read` under the same timeout.
  */
 const attempt = <A>(
@@ -202,6 +234,7 @@ const attempt = <A>(
       if (response.status < 200 || response.status >= 300) return yield* statusFailure(endpoint, response)
       return yield* read(response)
     }).pipe(
+      Effect.mapError((error) => hideKey(options, error)),
       Effect.timeoutFail({
         duration: options.timeout,
         onTimeout: () =>
@@ -314,15 +347,34 @@ export const json = <A, I>(
     Effect.withSpan(endpoint.span, traced(endpoint)),
   )
 
+/** What a content response says about its body before the bytes arrive. */
+export interface ResponseInfo {
+  readonly contentLength: number | undefined
+  readonly contentType: string | undefined
+}
+
+const responseInfo = (response: HttpClientResponse.HttpClientResponse): ResponseInfo => {
+  const length = response.headers["content-length"]
+  return {
+    contentLength: length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined,
+    contentType: response.headers["content-type"],
+  }
+}
+
 /**
  * Sends the endpoint and streams its body. The wait for headers is retried by the policy;
  * once bytes flow, a gap longer than the timeout fails with an idle `TimeoutError`.
+ * `onResponse` runs once, with the successful attempt's headers, before the first byte.
  */
-export const bytes = (endpoint: Endpoint): Stream.Stream<Uint8Array, ContainersError, ContainersClient> =>
+export const bytes = (
+  endpoint: Endpoint,
+  onResponse: (info: ResponseInfo) => Effect.Effect<void> = () => Effect.void,
+): Stream.Stream<Uint8Array, ContainersError, ContainersClient> =>
   Stream.unwrap(
     Effect.gen(function* () {
       const { options } = yield* ContainersClient
       const response = yield* retrying(endpoint, attempt(endpoint, Effect.succeed))
+      yield* onResponse(responseInfo(response))
       return response.stream.pipe(
         Stream.mapError((error) => fromPlatformError(endpoint, error)),
         Stream.timeoutFail(

@@ -7,36 +7,12 @@ import { randomBytes } from "node:crypto"
 import * as nodePath from "node:path"
 import type * as PlatformError from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
-import * as HttpClient from "@effect/platform/HttpClient"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import { ContainerFiles, ContainersClient, type ContainersError } from "@openai-containers/core"
+import { ContainerFiles, type ContainersClient, type ContainersError } from "@openai-containers/core"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Stream from "effect/Stream"
 import type { Progress } from "../NodeContainerFiles.js"
-
-const contentLength = (value: string | undefined): number | undefined => {
-  if (value === undefined || !/^\d+$/.test(value)) return undefined
-  return Number(value)
-}
-
-/**
- * `content` does not hand out the response, so the response headers are read by tapping the
- * client's HttpClient for this one stream. Only a 2xx response starts the progress: an error
- * response that will be retried is not the download.
- */
-const observeHeaders = (
-  stream: Stream.Stream<Uint8Array, ContainersError.ContainersError, ContainersClient.ContainersClient>,
-  onHeaders: (total: number | undefined) => Effect.Effect<void>,
-) =>
-  Stream.updateService(stream, ContainersClient.ContainersClient, (service) => ({
-    ...service,
-    httpClient: HttpClient.tap(service.httpClient, (response) =>
-      response.status >= 200 && response.status < 300
-        ? onHeaders(contentLength(response.headers["content-length"]))
-        : Effect.void,
-    ),
-  }))
 
 export const download = (
   containerId: string,
@@ -59,10 +35,12 @@ export const download = (
     let total: number | undefined
     let done = 0
     const report = onProgress ?? (() => Effect.void)
-    const content = observeHeaders(ContainerFiles.content(containerId, fileId), (length) => {
-      total = length
-      done = 0
-      return report({ bytes: 0, total })
+    // Runs once per download, after any retries, with the answering response's length.
+    const content = ContainerFiles.content(containerId, fileId, {
+      onResponse: (info) => {
+        total = info.contentLength
+        return report({ bytes: 0, total })
+      },
     })
     const write = Effect.scoped(
       Effect.gen(function* () {
