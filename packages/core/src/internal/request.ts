@@ -212,38 +212,6 @@ const hideKey = (options: ResolvedOptions, error: ContainersError): ContainersEr
 }
 
 /**
- * Replaces the API key wherever a server echoed it back into an error (its message, a header,
- * a body quoted in a decode issue): what the library hands out must never show the key. A
- * decode error's cause is dropped then, since it quotes the body too.
- */
-const hideKey = (options: ResolvedOptions, error: ContainersError): ContainersError => {
-  if (Option.isNone(options.apiKey) || error._tag === "InvalidRequestError") return error
-  const key = Redacted.value(options.apiKey.value)
-  const hide = (text: string) => text.split(key).join("<redacted>")
-  const fields: Record<string, unknown> = {}
-  if ("headers" in error && Object.values(error.headers).some((v) => v.includes(key))) {
-    fields.headers = Object.fromEntries(Object.entries(error.headers).map(([k, v]) => [k, hide(v)]))
-  }
-  if ("error" in error && error.error !== undefined && JSON.stringify(error.error).includes(key)) {
-    const { type, message, code, param } = error.error
-    fields.error = {
-      type: hide(type),
-      message: hide(message),
-      code: code === null ? null : hide(code),
-      param: param === null ? null : hide(param),
-    }
-  }
-  if (error._tag === "ResponseDecodeError" && error.issue.includes(key)) {
-    fields.issue = hide(error.issue)
-    fields.cause = undefined
-  }
-  if (Object.keys(fields).length === 0) return error
-  // Rebuild the same class with the scrubbed fields; every error class takes its fields object.
-  const Rebuild = error.constructor as new (fields: typeof error) => typeof error
-  return new Rebuild(Object.assign({}, error, fields))
-}
-
-/**
  * Sends once: the response, with its status checked, then `read` under the same timeout.
  */
 const attempt = <A>(
@@ -266,7 +234,6 @@ const attempt = <A>(
       if (response.status < 200 || response.status >= 300) return yield* statusFailure(endpoint, response)
       return yield* read(response)
     }).pipe(
-      Effect.mapError((error) => hideKey(options, error)),
       Effect.mapError((error) => hideKey(options, error)),
       Effect.timeoutFail({
         duration: options.timeout,
