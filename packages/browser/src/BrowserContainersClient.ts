@@ -46,5 +46,9 @@ export const layer = (
   if (carriesKey(options) && dangerouslyAllowApiKeyInBrowser !== true) {
     return Layer.fail(new ContainersError.InvalidRequestError({ message: refusal }))
   }
-  return Layer.provide(ContainersClient.layer(clientOptions), FetchHttpClient.layer)
+  // No trace headers by default: a proxy on another origin would have to allow them in CORS.
+  return Layer.provide(
+    ContainersClient.layer({ tracePropagation: false, ...clientOptions }),
+    FetchHttpClient.layer,
+  )
 }

@@ -38,6 +38,12 @@ describe("BrowserContainersClient", () => {
         Effect.provide(BrowserContainersClient.layer({ baseUrl: "https://example.test/api/openai" })),
       )
       expect(proxied.options.baseUrl).toBe("https://example.test/api/openai")
+      // No traceparent/b3 unless asked: a cross-origin proxy would have to allow them.
+      expect(proxied.options.tracePropagation).toBe(false)
+      const traced = yield* ContainersClient.ContainersClient.pipe(
+        Effect.provide(BrowserContainersClient.layer({ tracePropagation: true })),
+      )
+      expect(traced.options.tracePropagation).toBe(true)
       const allowed = yield* ContainersClient.ContainersClient.pipe(
         Effect.provide(
           BrowserContainersClient.layer({

@@ -54,6 +54,11 @@ export interface Options {
   readonly maxRetryAfter?: Duration.DurationInput | undefined
   /** Pages fetched ahead while a `stream` or `pages` consumer works. Default 1; 0 disables. */
   readonly pagePrefetch?: number | undefined
+  /**
+   * Send the current span as `traceparent`/`b3` headers. Default true; turn it off when a
+   * cross-origin proxy would reject those headers in a CORS preflight.
+   */
+  readonly tracePropagation?: boolean | undefined
 }
 
 /**
@@ -73,6 +78,7 @@ export interface ResolvedOptions {
   readonly retrySchedule: Schedule.Schedule<unknown, ContainersError>
   readonly maxRetryAfter: Duration.Duration
   readonly pagePrefetch: number
+  readonly tracePropagation: boolean
 }
 
 /**
@@ -110,6 +116,7 @@ const merge = (base: ResolvedOptions, options: Options): ResolvedOptions => ({
   maxRetryAfter:
     options.maxRetryAfter === undefined ? base.maxRetryAfter : Duration.decode(options.maxRetryAfter),
   pagePrefetch: options.pagePrefetch ?? base.pagePrefetch,
+  tracePropagation: options.tracePropagation ?? base.tracePropagation,
 })
 
 /**
@@ -130,6 +137,7 @@ export const defaults: ResolvedOptions = {
   retrySchedule: defaultRetrySchedule,
   maxRetryAfter: Duration.seconds(60),
   pagePrefetch: 1,
+  tracePropagation: true,
 }
 
 /**

@@ -131,6 +131,19 @@ describe("ContainersClient", () => {
     }).pipe(Effect.provide(stub.layer))
   })
 
+  it.effect("trace headers are sent by default and not with tracePropagation: false", () => {
+    const stub = Stub.layer(ok)
+    return Effect.gen(function* () {
+      yield* ContainerFiles.retrieve("c", "f")
+      yield* ContainerFiles.retrieve("c", "f").pipe(ContainersClient.withOptions({ tracePropagation: false }))
+      const [traced, untraced] = stub.requests
+      expect(traced!.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/)
+      expect(traced!.headers.b3).toBeDefined()
+      expect(untraced!.headers.traceparent).toBeUndefined()
+      expect(untraced!.headers.b3).toBeUndefined()
+    }).pipe(Effect.provide(stub.layer))
+  })
+
   it("defaults match the documented policy", () => {
     expect(ContainersClient.defaults).toMatchObject({
       maxRetries: 2,

@@ -3,6 +3,7 @@
  * transport failures to tagged errors, decode the body, and retry by the policy.
  */
 import type * as HttpBody from "@effect/platform/HttpBody"
+import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
@@ -22,6 +23,7 @@ import {
   ResponseDecodeError,
   TimeoutError,
 } from "../ContainersError.js"
+import { idleTimeout } from "./idle.js"
 import { decide } from "./retry.js"
 
 /** A request body, and whether it can be built again for a retry. */
@@ -228,9 +230,10 @@ const attempt = <A>(
         ...(endpoint.query === undefined ? {} : { urlParams: endpoint.query }),
         ...(body === undefined ? {} : { body }),
       })
-      const response = yield* httpClient
-        .execute(request)
-        .pipe(Effect.mapError((error) => fromPlatformError(endpoint, error)))
+      const response = yield* httpClient.execute(request).pipe(
+        Effect.locally(HttpClient.currentTracerPropagation, options.tracePropagation),
+        Effect.mapError((error) => fromPlatformError(endpoint, error)),
+      )
       if (response.status < 200 || response.status >= 300) return yield* statusFailure(endpoint, response)
       return yield* read(response)
     }).pipe(
@@ -375,18 +378,16 @@ export const bytes = (
       const { options } = yield* ContainersClient
       const response = yield* retrying(endpoint, attempt(endpoint, Effect.succeed))
       yield* onResponse(responseInfo(response))
-      return response.stream.pipe(
-        Stream.mapError((error) => fromPlatformError(endpoint, error)),
-        Stream.timeoutFail(
-          () =>
-            new TimeoutError({
-              method: endpoint.method,
-              path: endpoint.path,
-              timeout: options.timeout,
-              phase: "idle",
-            }),
-          options.timeout,
-        ),
+      return idleTimeout(
+        Stream.mapError(response.stream, (error) => fromPlatformError(endpoint, error)),
+        options.timeout,
+        () =>
+          new TimeoutError({
+            method: endpoint.method,
+            path: endpoint.path,
+            timeout: options.timeout,
+            phase: "idle",
+          }),
       )
     }),
   ).pipe(Stream.withSpan(endpoint.span, traced(endpoint)))
