@@ -4,5 +4,8 @@ export default defineProject({
   test: {
     name: "reliability",
     include: ["test/**/*.test.ts"],
+    // One file at a time: the interruption suite measures wall time in milliseconds, and the
+    // chaos and hostile-response suites would otherwise compete with it for the two cores.
+    fileParallelism: false,
   },
 })
