@@ -211,27 +211,6 @@ export class InvalidRequestError extends Data.TaggedError("InvalidRequestError")
 }> {}
 
 /**
- * Every error an endpoint can fail with.
- *
- * @since 0.1.0
- * @category errors
- */
-export type ContainersError =
-  | BadRequestError
-  | AuthenticationError
-  | PermissionDeniedError
-  | NotFoundError
-  | ConflictError
-  | UnprocessableEntityError
-  | RateLimitError
-  | InternalServerError
-  | ApiError
-  | ConnectionError
-  | TimeoutError
-  | ResponseDecodeError
-  | InvalidRequestError
-
-/**
  * The errors that carry an HTTP status and the API's error object.
  *
  * @since 0.1.0
@@ -247,6 +226,19 @@ export type StatusError =
   | RateLimitError
   | InternalServerError
   | ApiError
+
+/**
+ * Every error an endpoint can fail with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ContainersError =
+  | StatusError
+  | ConnectionError
+  | TimeoutError
+  | ResponseDecodeError
+  | InvalidRequestError
 
 const tags: ReadonlySet<string> = new Set([
   "BadRequestError",

@@ -18,7 +18,7 @@ import * as internalApp from "./internal/app.js"
 import * as Bytes from "./internal/bytes.js"
 import * as internalClient from "./internal/client.js"
 import { FaultRegistry } from "./internal/faults.js"
-import { Store } from "./internal/store.js"
+import { type ContainerFileJson, type ContainerJson, Store } from "./internal/store.js"
 import * as Validate from "./internal/validate.js"
 
 /**
@@ -38,17 +38,7 @@ export interface Options {
  * @since 0.1.0
  * @category models
  */
-export interface Container {
-  readonly id: string
-  readonly object: "container"
-  readonly name: string
-  readonly created_at: number
-  readonly status: string
-  readonly last_active_at: number
-  readonly expires_after: { readonly anchor: "last_active_at"; readonly minutes: number }
-  readonly memory_limit: string
-  readonly network_policy?: { readonly type: string; readonly allowed_domains?: ReadonlyArray<string> }
-}
+export interface Container extends ContainerJson {}
 
 /**
  * A container file as the API returns it (`ContainerFileResource`).
@@ -56,15 +46,7 @@ export interface Container {
  * @since 0.1.0
  * @category models
  */
-export interface ContainerFile {
-  readonly id: string
-  readonly object: "container.file"
-  readonly created_at: number
-  readonly bytes: number
-  readonly container_id: string
-  readonly path: string
-  readonly source: string
-}
+export interface ContainerFile extends ContainerFileJson {}
 
 /**
  * What a fault does to a matching request.
