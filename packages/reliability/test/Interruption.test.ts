@@ -144,7 +144,7 @@ describe("interruption over real sockets", () => {
       const abortedAt = yield* abortSeen(server, 0)
       expect(abortedAt - result.started).toBeLessThan(PROMPT_MS)
       expect(yield* server.connections).toBe(0)
-      expect(yield* eventually(() => activeSockets() === baseline)).toBe(true)
+      expect(yield* eventually(() => activeSockets() <= baseline)).toBe(true)
       expect(server.requests.length).toBe(1)
     }),
   )
@@ -172,7 +172,7 @@ describe("interruption over real sockets", () => {
       expect(taken).toBe(150)
       expect(server.requests.length).toBe(3)
       yield* abortSeen(server, 2)
-      expect(yield* eventually(() => activeSockets() === baseline)).toBe(true)
+      expect(yield* eventually(() => activeSockets() <= baseline)).toBe(true)
     }),
   )
 
@@ -202,7 +202,7 @@ describe("interruption over real sockets", () => {
       const abortedAt = yield* abortSeen(server, 0)
       expect(abortedAt - result.started).toBeLessThan(PROMPT_MS)
       expect(yield* server.connections).toBe(0)
-      expect(yield* eventually(() => activeSockets() === baseline)).toBe(true)
+      expect(yield* eventually(() => activeSockets() <= baseline)).toBe(true)
     }),
   )
 
@@ -230,7 +230,7 @@ describe("interruption over real sockets", () => {
       expect(result.alive).toBe(0)
       yield* abortSeen(server, 0)
       expect(fs.readdirSync(dir)).toEqual([])
-      expect(yield* eventually(() => activeSockets() === baseline)).toBe(true)
+      expect(yield* eventually(() => activeSockets() <= baseline)).toBe(true)
     }),
   )
 
@@ -262,7 +262,7 @@ describe("interruption over real sockets", () => {
         yield* Effect.sleep("50 millis")
         expect(server.requests.length).toBe(1)
         // The client layer is gone: its kept-alive connection went with it.
-        expect(yield* eventually(() => activeSockets() === baseline)).toBe(true)
+        expect(yield* eventually(() => activeSockets() <= baseline)).toBe(true)
       }),
     )
   }
