@@ -88,6 +88,10 @@ describe("uploads and downloads under faults", () => {
             expect(file.bytes).toBe(SIZE)
             const stored = Option.getOrThrow(yield* api.fileBytes(container.id, file.id))
             expect(sameBytes(stored, bytes)).toBe(true)
+            // The reset attempt had been processed before its response was cut: the container now holds
+            // the file twice. The endpoint has no idempotency key, so a lost response cannot be told
+            // from a lost request (the official SDKs behave the same). Recorded in RELIABILITY.md.
+            expect((yield* api.files(container.id)).map((f) => f.bytes)).toEqual([SIZE, SIZE])
           }).pipe(TestServices.provideLive),
       )
     }
