@@ -337,7 +337,12 @@ const readJson =
     )
   }
 
-const traced = (endpoint: Endpoint) => ({ kind: "client" as const, attributes: endpoint.attributes })
+// No stack trace per span: capturing one cost about 7% of a retrieve's client CPU.
+const traced = (endpoint: Endpoint) => ({
+  kind: "client" as const,
+  attributes: endpoint.attributes,
+  captureStackTrace: false,
+})
 
 /**
  * Sends the endpoint and decodes its JSON body with `schema`, retrying by the policy.
