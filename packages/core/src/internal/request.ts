@@ -23,6 +23,7 @@ import {
   ResponseDecodeError,
   TimeoutError,
 } from "../ContainersError.js"
+import { deadline } from "./deadline.js"
 import { idleTimeout } from "./idle.js"
 import { decide } from "./retry.js"
 
@@ -238,16 +239,18 @@ const attempt = <A>(
       return yield* read(response)
     }).pipe(
       Effect.mapError((error) => hideKey(options, error)),
-      Effect.timeoutFail({
-        duration: options.timeout,
-        onTimeout: () =>
-          new TimeoutError({
-            method: endpoint.method,
-            path: endpoint.path,
-            timeout: options.timeout,
-            phase: "response",
-          }),
-      }),
+      (self) =>
+        deadline(
+          self,
+          options.timeout,
+          () =>
+            new TimeoutError({
+              method: endpoint.method,
+              path: endpoint.path,
+              timeout: options.timeout,
+              phase: "response",
+            }),
+        ),
     ),
   )
 
