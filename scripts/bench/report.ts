@@ -32,7 +32,12 @@ export interface Table {
   readonly kind: "time" | "rate" | "size"
   readonly rows: ReadonlyArray<Row>
   /** Extra columns per contender, e.g. peak RSS. */
-  readonly extra?: { readonly header: string; readonly cells: Readonly<Record<string, string>> } | undefined
+  readonly extra?:
+    | {
+        readonly headers: ReadonlyArray<string>
+        readonly cells: Readonly<Record<string, ReadonlyArray<string>>>
+      }
+    | undefined
 }
 
 const digits = (value: number): string =>
@@ -54,7 +59,7 @@ export const markdownTable = (table: Table): string => {
     "runs",
     "÷ fetch",
     "÷ openai",
-    ...(extra === undefined ? [] : [extra.header]),
+    ...(extra?.headers ?? []),
   ]
   const lines = [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`]
   for (const row of table.rows) {
@@ -67,7 +72,7 @@ export const markdownTable = (table: Table): string => {
       String(s.runs),
       ratio(table, row, "fetch"),
       ratio(table, row, "openai"),
-      ...(extra === undefined ? [] : [extra.cells[row.contender] ?? ""]),
+      ...(extra?.cells[row.contender] ?? []),
     ]
     lines.push(`| ${cells.join(" | ")} |`)
   }

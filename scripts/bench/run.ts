@@ -42,18 +42,30 @@ const only = option("only")?.split(",")
 const enabled = (part: string) => only === undefined || only.includes(part)
 
 const config = quick
-  ? { files: 300, retrieves: 100, concurrency: 32, bigFile: 16 * MiB, reps: 1, transferReps: 1, warmup: 0 }
+  ? {
+      files: 300,
+      retrieves: 100,
+      concurrency: 32,
+      bigFile: 16 * MiB,
+      listReps: 1,
+      retrieveReps: 1,
+      transferReps: 1,
+      warmup: false,
+    }
   : {
       files: 20_000,
       retrieves: 5_000,
       concurrency: 32,
       bigFile: 512 * MiB,
-      reps: 5,
+      listReps: 5,
+      retrieveReps: 3,
       transferReps: 3,
-      warmup: 1,
+      warmup: true,
     }
-const reps = Number(option("reps") ?? config.reps)
-const transferReps = Number(option("reps") ?? config.transferReps)
+const repsFlag = option("reps")
+const listReps = Number(repsFlag ?? config.listReps)
+const retrieveReps = Number(repsFlag ?? config.retrieveReps)
+const transferReps = Number(repsFlag ?? config.transferReps)
 const pageSize = 100
 const pageWorkMs = 5
 const serverLatencyMs = 5
@@ -115,6 +127,7 @@ const startServer = async (latency: number, files: number, bigFile: number): Pro
 
 interface TransferResult {
   readonly ms: number
+  readonly cpuMs: number
   readonly bytes: number
   readonly baselineRss: number
   readonly peakRss: number
@@ -141,22 +154,28 @@ const transfer = async (
 const rotate = <A>(items: ReadonlyArray<A>, rep: number): ReadonlyArray<A> =>
   items.map((_, i) => items[(i + rep) % items.length]!)
 
-/** Times `run` for every contender, interleaved, after `warmup` unrecorded repetitions. */
+/**
+ * Times `run` for every contender, interleaved, `repetitions` times, after one unrecorded
+ * round of `warm` (the same work, or a smaller share of it) when warm-up is on.
+ */
 const measure = async (
   title: string,
   names: ReadonlyArray<ContenderName>,
   run: (name: ContenderName) => Promise<number>,
   expected: number,
+  repetitions: number,
+  warm: (name: ContenderName) => Promise<unknown> = run,
 ): Promise<Table> => {
   const samples = new Map<string, Array<number>>(names.map((n) => [n, []]))
-  for (let rep = 0; rep < config.warmup + reps; rep++) {
+  if (config.warmup) for (const name of names) await warm(name)
+  for (let rep = 0; rep < repetitions; rep++) {
     for (const name of rotate(names, rep)) {
       const start = performance.now()
       const checksum = await run(name)
       const ms = performance.now() - start
       if (checksum !== expected)
         throw new Error(`${title}: ${name} returned ${checksum}, expected ${expected}`)
-      if (rep >= config.warmup) samples.get(name)!.push(ms)
+      samples.get(name)!.push(ms)
     }
   }
   const rows: Array<Row> = names.map((contender) => ({
@@ -182,12 +201,14 @@ const listAndRetrieve = async (fast: Server, slow: Server): Promise<ReadonlyArra
         contenderNames,
         (n) => onFast.get(n)!.list({ containerId: fast.listContainer, pageSize, workMs: 0 }),
         expectedList,
+        listReps,
       ),
       await measure(
         `List ${config.files} files, page size ${pageSize}, ${serverLatencyMs} ms server latency and ${pageWorkMs} ms consumer work per page`,
         contenderNames,
         (n) => onSlow.get(n)!.list({ containerId: slow.listContainer, pageSize, workMs: pageWorkMs }),
         expectedList,
+        listReps,
       ),
     )
   }
@@ -200,6 +221,9 @@ const listAndRetrieve = async (fast: Server, slow: Server): Promise<ReadonlyArra
           contenderNames,
           (n) => onFast.get(n)!.retrieve(fast.listContainer, ids, concurrency),
           ids.length * fileBytes,
+          retrieveReps,
+          // Warm-up: a tenth of the calls.
+          (n) => onFast.get(n)!.retrieve(fast.listContainer, ids.slice(0, ids.length / 10), concurrency),
         ),
       )
     }
@@ -229,9 +253,14 @@ const transfers = async (server: Server): Promise<ReadonlyArray<Table>> => {
   const work = fs.mkdtempSync(nodePath.join(os.tmpdir(), "openai-containers-bench-"))
   const script = await buildTransfer(work)
   const uploadPath = nodePath.join(work, "upload.bin")
-  const bytes = new Uint8Array(size)
-  for (let i = 0; i < size; i += 4096) bytes[i] = i & 0xff
-  fs.writeFileSync(uploadPath, bytes)
+  // Written in slices, so this process stays small: a child's spawn copies nothing big.
+  const slice = new Uint8Array(Math.min(size, 16 * MiB))
+  for (let i = 0; i < slice.length; i += 4096) slice[i] = i & 0xff
+  const fd = fs.openSync(uploadPath, "w")
+  for (let written = 0; written < size; written += slice.length) {
+    fs.writeSync(fd, slice, 0, Math.min(slice.length, size - written))
+  }
+  fs.closeSync(fd)
   const tables: Array<Table> = []
   try {
     for (const op of ["download", "upload"] as const) {
@@ -253,6 +282,7 @@ const transfers = async (server: Server): Promise<ReadonlyArray<Table>> => {
       }
       const peak = (name: string) => summarize(results.get(name)!.map((r) => r.peakRss / MiB))
       const base = (name: string) => summarize(results.get(name)!.map((r) => r.baselineRss / MiB))
+      const cpu = (name: string) => summarize(results.get(name)!.map((r) => r.cpuMs / 1000))
       const rows = names.map((contender) => ({
         contender,
         summary: summarize(results.get(contender)!.map((r) => size / MiB / (r.ms / 1000))),
@@ -260,18 +290,22 @@ const transfers = async (server: Server): Promise<ReadonlyArray<Table>> => {
       const cells = Object.fromEntries(
         names.map((n) => [
           n,
-          `${peak(n).median.toFixed(0)} (${peak(n).min.toFixed(0)}–${peak(n).max.toFixed(0)}); before: ${base(n).median.toFixed(0)}`,
+          [
+            `${peak(n).median.toFixed(0)} (${peak(n).min.toFixed(0)}–${peak(n).max.toFixed(0)})`,
+            base(n).median.toFixed(0),
+            cpu(n).median.toFixed(2),
+          ],
         ]),
       )
       log(
-        `${op}: ${rows.map((r) => `${r.contender} ${r.summary.median.toFixed(0)} MiB/s, peak ${cells[r.contender]}`).join("; ")}`,
+        `${op}: ${rows.map((r) => `${r.contender} ${r.summary.median.toFixed(0)} MiB/s, ${cells[r.contender]!.join(" / ")}`).join("; ")}`,
       )
       tables.push({
         title: `${op === "download" ? "Download" : "Upload"} ${size / MiB} MiB (throughput; each run in its own process)`,
         unit: "MiB/s",
         kind: "rate",
         rows,
-        extra: { header: "peak RSS MiB (min–max); before the transfer", cells },
+        extra: { headers: ["peak RSS MiB (min–max)", "RSS before, MiB", "client CPU s"], cells },
       })
     }
   } finally {
@@ -282,7 +316,7 @@ const transfers = async (server: Server): Promise<ReadonlyArray<Table>> => {
 
 const bundles = async (): Promise<Table> => {
   const rows: Array<Row> = []
-  const cells: Record<string, string> = {}
+  const cells: Record<string, ReadonlyArray<string>> = {}
   for (const [contender, program] of [
     ["ours", "ours"],
     ["openai", "openai"],
@@ -290,7 +324,7 @@ const bundles = async (): Promise<Table> => {
   ] as const) {
     const size = await bundleSize(program)
     rows.push({ contender, summary: summarize([size.gzipped / 1024]) })
-    cells[contender] = (size.minified / 1024).toFixed(1)
+    cells[contender] = [(size.minified / 1024).toFixed(1)]
   }
   log(`bundle: ${rows.map((r) => `${r.contender} ${r.summary.median.toFixed(1)} KiB`).join(", ")}`)
   return {
@@ -298,7 +332,7 @@ const bundles = async (): Promise<Table> => {
     unit: "KiB gzipped",
     kind: "size",
     rows,
-    extra: { header: "minified KiB", cells },
+    extra: { headers: ["minified KiB"], cells },
   }
 }
 
@@ -354,7 +388,7 @@ const targetsOf = (tables: ReadonlyArray<Table>): ReadonlyArray<Goal> => {
   for (const op of ["Download", "Upload"]) {
     const table = find(op)
     ratio(table, `${op.toLowerCase()}: throughput ÷ fetch`, "fetch", 0.9, "at least")
-    const peak = table?.extra?.cells.ours
+    const peak = table?.extra?.cells.ours?.[0]
     if (peak !== undefined) {
       goals.push({
         what: `${op.toLowerCase()}: peak RSS MiB`,
@@ -403,7 +437,7 @@ const main = async () => {
   const minutes = (performance.now() - started) / 60_000
   const markdown = [
     machine(load),
-    `- repetitions: ${reps} (list, retrieve; after ${config.warmup} warm-up) and ${transferReps} (transfers); took ${minutes.toFixed(1)} minutes`,
+    `- repetitions (the median of these, with min and max): list ${listReps}, retrieve ${retrieveReps}, transfers ${transferReps}; ${config.warmup ? "list and retrieve after one unrecorded warm-up round (retrieve: a tenth of the calls)" : "no warm-up"}; the run took ${minutes.toFixed(1)} minutes`,
     "",
     ...tables.flatMap((t) => [markdownTable(t), ""]),
     "**Targets** (ratios of medians)",

@@ -2,15 +2,36 @@
  * One large transfer in a process of its own, so its peak RSS is the contender's alone. The
  * runner bundles this file with esbuild and runs it with plain `node` (no TypeScript loader in
  * the process), and each contender's code is loaded only when chosen. Prints one JSON line:
- * `{ ms, bytes, baselineRss, peakRss }` (bytes; `peakRss` is the kernel's high-water mark for
- * the whole process, `baselineRss` the RSS just before the transfer, client built).
+ * `{ ms, cpuMs, bytes, baselineRss, peakRss }` (`cpuMs`: this process's user + system CPU time
+ * during the transfer; RSS in bytes: `peakRss` the larger of the kernel's high-water mark for
+ * this process (`VmHWM`) and RSS sampled every 10 ms, `baselineRss` the RSS just before the
+ * transfer, client built). Not `resourceUsage().maxRSS`: on Linux that also counts the
+ * parent's RSS at spawn time.
  *
  *   node transfer.mjs <ours|openai|openai-blob|fetch> <download|upload> <baseUrl> <apiKey> <containerId> <fileId|path>
  *
  * Downloads drain the body (counting bytes) without writing it anywhere; uploads send a file
  * from disk as multipart, and the uploaded file is deleted again afterwards (not timed).
  */
+import * as fs from "node:fs"
 import type { Job, Prepared } from "./transfer/types.js"
+
+let sampledPeak = 0
+const sampler = setInterval(() => {
+  sampledPeak = Math.max(sampledPeak, process.memoryUsage.rss())
+}, 10)
+
+/** This process's peak RSS: `VmHWM` where Linux has it, and the samples. */
+const peakRss = (): number => {
+  let kernel = 0
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync("/proc/self/status", "utf8"))
+    if (match !== null) kernel = Number(match[1]) * 1024
+  } catch {
+    // Not Linux: the samples alone.
+  }
+  return Math.max(kernel, sampledPeak, process.memoryUsage.rss())
+}
 
 const load = async (contender: string, job: Job): Promise<Prepared> => {
   switch (contender) {
@@ -37,17 +58,21 @@ const main = async () => {
   const job: Job = { op, baseUrl: baseUrl!, apiKey: apiKey!, containerId: containerId!, subject }
   const run = await load(contender!, job)
   const baselineRss = process.memoryUsage.rss()
+  const cpuBefore = process.cpuUsage()
   const start = performance.now()
   const result = await run()
   const ms = performance.now() - start
-  const peakRss = process.resourceUsage().maxRSS * 1024
+  const cpu = process.cpuUsage(cpuBefore)
+  const cpuMs = (cpu.user + cpu.system) / 1000
+  const peak = peakRss()
+  clearInterval(sampler)
   if (result.uploadedId !== undefined) {
     await fetch(`${job.baseUrl}/containers/${job.containerId}/files/${result.uploadedId}`, {
       method: "DELETE",
       headers: { authorization: `Bearer ${job.apiKey}` },
     })
   }
-  process.stdout.write(`${JSON.stringify({ ms, bytes: result.bytes, baselineRss, peakRss })}\n`)
+  process.stdout.write(`${JSON.stringify({ ms, cpuMs, bytes: result.bytes, baselineRss, peakRss: peak })}\n`)
 }
 
 main().then(
