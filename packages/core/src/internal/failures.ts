@@ -1,0 +1,157 @@
+/**
+ * From what went wrong to the library's errors: platform failures, error statuses with the
+ * API's error object, parse issues in bounded words; and the two rewrites every returned error
+ * may get (the key scrubbed out, a note saying why it was not retried).
+ */
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Redacted from "effect/Redacted"
+import type { ResolvedOptions } from "../ContainersClient.js"
+import {
+  type ApiErrorObject,
+  ConnectionError,
+  type ContainersError,
+  fromStatus,
+  InvalidRequestError,
+} from "../ContainersError.js"
+import { redactHeaders } from "./headers.js"
+import type { Endpoint } from "./request.js"
+
+export const describeCause = (cause: unknown): string => {
+  if (cause instanceof Error) {
+    const inner = cause.cause instanceof Error ? `: ${cause.cause.message}` : ""
+    return `${cause.message}${inner}`
+  }
+  return String(cause)
+}
+
+const phase = {
+  Transport: "",
+  Encode: "sending the request body: ",
+  Decode: "reading the response body: ",
+  EmptyBody: "reading the response body: ",
+  StatusCode: "",
+  InvalidUrl: "",
+} as const
+
+export const fromPlatformError = (
+  endpoint: Endpoint,
+  error: HttpClientError.HttpClientError,
+): ContainersError => {
+  if (error._tag === "RequestError" && error.reason === "InvalidUrl") {
+    return new InvalidRequestError({ message: `Invalid URL for ${endpoint.method} ${endpoint.path}` })
+  }
+  // Keep the underlying cause only: the platform error holds the request and its headers.
+  return new ConnectionError({
+    method: endpoint.method,
+    path: endpoint.path,
+    description: `${phase[error.reason]}${describeCause(error.cause ?? error.description)}`,
+    cause: error.cause,
+  })
+}
+
+const parseApiError = (text: string): ApiErrorObject | undefined => {
+  try {
+    const body: unknown = JSON.parse(text)
+    if (typeof body !== "object" || body === null || !("error" in body)) return undefined
+    const error = body.error
+    if (typeof error !== "object" || error === null) return undefined
+    const field = (name: string) => {
+      const value = (error as Record<string, unknown>)[name]
+      return typeof value === "string" ? value : null
+    }
+    return {
+      type: field("type") ?? "unknown",
+      message: field("message") ?? "",
+      code: field("code"),
+      param: field("param"),
+    }
+  } catch {
+    return undefined
+  }
+}
+
+export const statusFailure = (endpoint: Endpoint, response: HttpClientResponse.HttpClientResponse) =>
+  response.text.pipe(
+    Effect.orElseSucceed(() => ""),
+    Effect.flatMap((text) =>
+      Effect.fail(
+        fromStatus({
+          method: endpoint.method,
+          path: endpoint.path,
+          status: response.status,
+          requestId: response.headers["x-request-id"],
+          error: parseApiError(text),
+          headers: redactHeaders(response.headers),
+        }),
+      ),
+    ),
+  )
+
+/**
+ * Replaces the API key wherever a server echoed it back into an error (its message, a header,
+ * a body quoted in a decode issue): what the library hands out must never show the key. A
+ * decode error's cause is dropped then, since it quotes the body too.
+ */
+export const hideKey = (options: ResolvedOptions, error: ContainersError): ContainersError => {
+  if (Option.isNone(options.apiKey) || error._tag === "InvalidRequestError") return error
+  const key = Redacted.value(options.apiKey.value)
+  const hide = (text: string) => text.split(key).join("<redacted>")
+  const fields: Record<string, unknown> = {}
+  if ("headers" in error && Object.values(error.headers).some((v) => v.includes(key))) {
+    fields.headers = Object.fromEntries(Object.entries(error.headers).map(([k, v]) => [k, hide(v)]))
+  }
+  if ("error" in error && error.error !== undefined && JSON.stringify(error.error).includes(key)) {
+    const { type, message, code, param } = error.error
+    fields.error = {
+      type: hide(type),
+      message: hide(message),
+      code: code === null ? null : hide(code),
+      param: param === null ? null : hide(param),
+    }
+  }
+  if (error._tag === "ResponseDecodeError" && error.issue.includes(key)) {
+    fields.issue = hide(error.issue)
+    fields.cause = undefined
+  }
+  if (Object.keys(fields).length === 0) return error
+  // Rebuild the same class with the scrubbed fields; every error class takes its fields object.
+  const Rebuild = error.constructor as new (fields: typeof error) => typeof error
+  return new Rebuild(Object.assign({}, error, fields))
+}
+
+export const withNote = (error: ContainersError, note: string | undefined): ContainersError => {
+  if (note === undefined || error._tag === "InvalidRequestError") return error
+  // Rebuild the same class with one more field; every error class takes its fields object.
+  const Rebuild = error.constructor as new (fields: typeof error) => typeof error
+  return new Rebuild(Object.assign({}, error, { notRetried: note }))
+}
+
+/** The longest parse issue quoted in a `ResponseDecodeError`: a hostile body must not make a huge message. */
+const maxIssueLength = 2_000
+
+/**
+ * The parse issue in words, bounded. The `ParseError` itself is kept as the cause only when it
+ * prints in full: formatting it pastes the offending value (20 MB of it, say) or, for a value
+ * nested deeper than the stack, throws a RangeError from `message`, `toString` and `stack`.
+ */
+export const describeParseError = (
+  error: ParseResult.ParseError,
+): { readonly issue: string; readonly cause: unknown } => {
+  try {
+    const text = ParseResult.TreeFormatter.formatErrorSync(error)
+    if (text.length <= maxIssueLength) return { issue: text, cause: error }
+    return {
+      issue: `${text.slice(0, maxIssueLength)}… (${text.length - maxIssueLength} more characters)`,
+      cause: undefined,
+    }
+  } catch {
+    return {
+      issue: "the body does not match the schema and is nested too deeply to describe",
+      cause: undefined,
+    }
+  }
+}
