@@ -6,6 +6,7 @@ import type * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
@@ -42,6 +43,9 @@ export interface Endpoint {
   readonly attributes: Readonly<Record<string, string>>
 }
 
+const timeoutError = (endpoint: Endpoint, timeout: Duration.Duration, phase: "response" | "idle") => () =>
+  new TimeoutError({ method: endpoint.method, path: endpoint.path, timeout, phase })
+
 /**
  * Sends once: the response, with its status checked, then `read` under the same timeout.
  */
@@ -67,18 +71,7 @@ const attempt = <A>(
       return yield* read(response)
     }).pipe(
       Effect.mapError((error) => hideKey(options, error)),
-      (self) =>
-        deadline(
-          self,
-          options.timeout,
-          () =>
-            new TimeoutError({
-              method: endpoint.method,
-              path: endpoint.path,
-              timeout: options.timeout,
-              phase: "response",
-            }),
-        ),
+      (self) => deadline(self, options.timeout, timeoutError(endpoint, options.timeout, "response")),
     ),
   )
 
@@ -189,13 +182,7 @@ export const bytes = (
       return idleTimeout(
         Stream.mapError(response.stream, (error) => fromPlatformError(endpoint, error)),
         options.timeout,
-        () =>
-          new TimeoutError({
-            method: endpoint.method,
-            path: endpoint.path,
-            timeout: options.timeout,
-            phase: "idle",
-          }),
+        timeoutError(endpoint, options.timeout, "idle"),
       )
     }),
   )

@@ -1,5 +1,5 @@
 /**
- * CORS for the real server, so a browser page on another origin can call the fake: any origin,
+ * CORS for the real server, so a browser page on another origin can call the fake: every origin,
  * the headers a Containers client sends, and every response header readable.
  */
 import type * as HttpApp from "@effect/platform/HttpApp"
