@@ -117,17 +117,16 @@ export const hideKey = (options: ResolvedOptions, error: ContainersError): Conta
     fields.issue = hide(error.issue)
     fields.cause = undefined
   }
-  if (Object.keys(fields).length === 0) return error
-  // Rebuild the same class with the scrubbed fields; every error class takes its fields object.
-  const Rebuild = error.constructor as new (fields: typeof error) => typeof error
-  return new Rebuild(Object.assign({}, error, fields))
+  return Object.keys(fields).length === 0 ? error : rebuild(error, fields)
 }
 
-export const withNote = (error: ContainersError, note: string | undefined): ContainersError => {
-  if (note === undefined || error._tag === "InvalidRequestError") return error
-  // Rebuild the same class with one more field; every error class takes its fields object.
+export const withNote = (error: ContainersError, note: string | undefined): ContainersError =>
+  note === undefined || error._tag === "InvalidRequestError" ? error : rebuild(error, { notRetried: note })
+
+/** The same error class with some fields replaced; every error class takes its fields object. */
+const rebuild = (error: ContainersError, fields: Record<string, unknown>): ContainersError => {
   const Rebuild = error.constructor as new (fields: typeof error) => typeof error
-  return new Rebuild(Object.assign({}, error, { notRetried: note }))
+  return new Rebuild(Object.assign({}, error, fields))
 }
 
 /** The longest parse issue quoted in a `ResponseDecodeError`: a hostile body must not make a huge message. */
