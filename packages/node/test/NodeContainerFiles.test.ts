@@ -156,17 +156,23 @@ describe("NodeContainerFiles", () => {
           match: { path: /\/content$/ },
           fault: { _tag: "Stall", afterBytes: 200_000 },
         })
-        const started = yield* Deferred.make<void>()
+        // Wait for the whole 200 kB prefix: only then has the stall begun. Moving the clock
+        // earlier lets the watchdog re-arm after the jump, on a clock that never moves again.
+        const stalled = yield* Deferred.make<void>()
         const fiber = yield* Effect.fork(
           NodeContainerFiles.download(containerId, fileId, target, {
             onProgress: (progress) =>
-              progress.bytes > 0 ? Deferred.succeed(started, undefined) : Effect.void,
+              progress.bytes >= 200_000 ? Deferred.succeed(stalled, undefined) : Effect.void,
           }).pipe(withClient(NodeContainersClient.layer, { timeout: "30 seconds" })),
         )
-        yield* Deferred.await(started)
+        yield* Deferred.await(stalled)
         expect(fs.readdirSync(dir).length).toBe(1) // the temp file, not the target
         expect(fs.existsSync(target)).toBe(false)
-        yield* TestClock.adjust("31 seconds")
+        // Socket I/O runs on the real event loop: let it settle between clock steps.
+        for (let step = 0; step < 10 && Option.isNone(yield* Fiber.poll(fiber)); step++) {
+          yield* TestClock.adjust("31 seconds")
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
         const error = yield* Effect.flip(Fiber.join(fiber))
         expect(error._tag).toBe("TimeoutError")
         expect(fs.readdirSync(dir)).toEqual([])
