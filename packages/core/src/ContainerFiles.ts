@@ -21,6 +21,19 @@ const checkListParams = validate(ListParams, "list parameters")
 const filesPath = (containerId: string) =>
   Effect.map(encodeId("container id", containerId), (c) => `/containers/${c}/files`)
 
+const listEndpoint = (containerId: string, params: ListParams) =>
+  Effect.zipWith(
+    filesPath(containerId),
+    checkListParams(params),
+    (path, query): Request.Endpoint => ({
+      span: "ContainerFiles.list",
+      method: "GET",
+      path,
+      query,
+      attributes: { "openai.container_id": containerId },
+    }),
+  )
+
 const filePath = (containerId: string, fileId: string) =>
   Effect.zipWith(encodeId("container id", containerId), encodeId("file id", fileId), (c, f) => ({
     path: `/containers/${c}/files/${f}`,
@@ -38,20 +51,7 @@ export const list = (
   containerId: string,
   params: ListParams = {},
 ): Effect.Effect<ContainerFileList, ContainersError, ContainersClient> =>
-  Effect.gen(function* () {
-    const path = yield* filesPath(containerId)
-    const query = yield* checkListParams(params)
-    return yield* Request.json(
-      {
-        span: "ContainerFiles.list",
-        method: "GET",
-        path,
-        query,
-        attributes: { "openai.container_id": containerId },
-      },
-      ContainerFileList,
-    )
-  })
+  Effect.flatMap(listEndpoint(containerId, params), (endpoint) => Request.json(endpoint, ContainerFileList))
 
 /**
  * Every page of a container's files, walking the `after` cursor until `has_more` is false.
@@ -65,7 +65,10 @@ export const pages = (
   params: ListParams = {},
 ): Stream.Stream<ContainerFileList, ContainersError, ContainersClient> =>
   walkPages(params.after, (after) =>
-    list(containerId, { ...params, ...(after === undefined ? {} : { after }) }),
+    Effect.flatMap(
+      listEndpoint(containerId, { ...params, ...(after === undefined ? {} : { after }) }),
+      (endpoint) => Request.parsed(endpoint, ContainerFileList),
+    ),
   )
 
 /**

@@ -24,6 +24,18 @@ const checkListParams = validate(ContainerListParams, "list parameters")
 const checkCreateParams = validate(CreateContainerParams, "container parameters")
 const encodeCreateParams = Schema.encode(CreateContainerParams)
 
+const listEndpoint = (params: ContainerListParams) =>
+  Effect.map(
+    checkListParams(params),
+    (query): Request.Endpoint => ({
+      span: "Containers.list",
+      method: "GET",
+      path: "/containers",
+      query,
+      attributes: {},
+    }),
+  )
+
 const containerPath = (containerId: string) =>
   Effect.map(encodeId("container id", containerId), (c) => ({
     path: `/containers/${c}`,
@@ -40,12 +52,7 @@ const containerPath = (containerId: string) =>
 export const list = (
   params: ContainerListParams = {},
 ): Effect.Effect<ContainerList, ContainersError, ContainersClient> =>
-  Effect.flatMap(checkListParams(params), (query) =>
-    Request.json(
-      { span: "Containers.list", method: "GET", path: "/containers", query, attributes: {} },
-      ContainerList,
-    ),
-  )
+  Effect.flatMap(listEndpoint(params), (endpoint) => Request.json(endpoint, ContainerList))
 
 /**
  * Every page of containers, walking the `after` cursor until `has_more` is false, with pages
@@ -57,7 +64,11 @@ export const list = (
 export const pages = (
   params: ContainerListParams = {},
 ): Stream.Stream<ContainerList, ContainersError, ContainersClient> =>
-  walkPages(params.after, (after) => list({ ...params, ...(after === undefined ? {} : { after }) }))
+  walkPages(params.after, (after) =>
+    Effect.flatMap(listEndpoint({ ...params, ...(after === undefined ? {} : { after }) }), (endpoint) =>
+      Request.parsed(endpoint, ContainerList),
+    ),
+  )
 
 /**
  * Every container, across all pages, each exactly once and in server order. `limit` here is

@@ -124,6 +124,53 @@ describe("pagination", () => {
     }).pipe(Effect.provide(stub.layer))
   })
 
+  for (const pagePrefetch of [0, 1]) {
+    it.effect(
+      `a page that fails its schema check fails the stream after the pages before it (prefetch ${pagePrefetch})`,
+      () => {
+        // Page 2 echoes the key in a field of the wrong type: the check runs after the request
+        // (the next page may already be on its way), and its error must still hide the key.
+        const stub = Stub.layer(
+          (request, i) =>
+            i === 1
+              ? Stub.json({
+                  object: "list",
+                  data: [Stub.file("cfile_010", { bytes: `bytes for ${Stub.apiKey}` })],
+                  last_id: "cfile_010",
+                  has_more: true,
+                })
+              : server()(request, i),
+          { pagePrefetch },
+        )
+        return Effect.gen(function* () {
+          const seen: Array<string> = []
+          const error = yield* Effect.flip(
+            Stream.runForEach(ContainerFiles.stream("cntr_1", { limit: 10 }), (f) =>
+              Effect.sync(() => seen.push(f.id)),
+            ),
+          )
+          expect(seen).toEqual(ids.slice(0, 10))
+          expect(error).toMatchObject({
+            _tag: "ResponseDecodeError",
+            reason: "SchemaMismatch",
+            method: "GET",
+            path: "/containers/cntr_1/files",
+            status: 200,
+          })
+          expect(error.message).toContain("<redacted>")
+          expect(JSON.stringify(error)).not.toContain(Stub.apiKey)
+          expect(String(error)).not.toContain(Stub.apiKey)
+          // A mismatch is not retried; at most the page after it was asked for ahead.
+          expect(stub.requests.map((r) => r.url.searchParams.get("after")).slice(0, 2)).toEqual([
+            null,
+            "cfile_009",
+          ])
+          expect(stub.requests.length).toBeLessThanOrEqual(pagePrefetch === 0 ? 2 : 3)
+        }).pipe(Effect.provide(stub.layer))
+      },
+    )
+  }
+
   const requestsWhileBlocked = (pagePrefetch: number) => {
     const stub = Stub.layer(server(), { pagePrefetch })
     return Effect.gen(function* () {

@@ -10,7 +10,7 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import { ContainersClient } from "../ContainersClient.js"
+import { ContainersClient, type ResolvedOptions } from "../ContainersClient.js"
 import { type ContainersError, ResponseDecodeError, TimeoutError } from "../ContainersError.js"
 import { deadline } from "./deadline.js"
 import {
@@ -51,7 +51,10 @@ const timeoutError = (endpoint: Endpoint, timeout: Duration.Duration, phase: "re
  */
 const attempt = <A>(
   endpoint: Endpoint,
-  read: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, ContainersError>,
+  read: (
+    response: HttpClientResponse.HttpClientResponse,
+    options: ResolvedOptions,
+  ) => Effect.Effect<A, ContainersError>,
 ): Effect.Effect<A, ContainersError, ContainersClient> =>
   Effect.flatMap(ContainersClient, ({ httpClient, options }) =>
     Effect.gen(function* () {
@@ -68,7 +71,7 @@ const attempt = <A>(
         Effect.mapError((error) => fromPlatformError(endpoint, error)),
       )
       if (response.status < 200 || response.status >= 300) return yield* statusFailure(endpoint, response)
-      return yield* read(response)
+      return yield* read(response, options)
     }).pipe(
       Effect.mapError((error) => hideKey(options, error)),
       (self) => deadline(self, options.timeout, timeoutError(endpoint, options.timeout, "response")),
@@ -96,9 +99,20 @@ const retrying = <A>(
     return loop(0, undefined)
   })
 
-const readJson =
+/** A 2xx JSON body, parsed but not yet checked against its schema. */
+export interface Parsed<A> {
+  /** The body as `JSON.parse` returned it. */
+  readonly raw: unknown
+  /** The schema check: the decoded value, or a `ResponseDecodeError` naming the mismatch. */
+  readonly decode: Effect.Effect<A, ContainersError>
+}
+
+const readParsed =
   <A, I>(endpoint: Endpoint, schema: Schema.Schema<A, I>) =>
-  (response: HttpClientResponse.HttpClientResponse): Effect.Effect<A, ContainersError> => {
+  (
+    response: HttpClientResponse.HttpClientResponse,
+    options: ResolvedOptions,
+  ): Effect.Effect<Parsed<A>, ContainersError> => {
     const decodeError = (reason: "MalformedJson" | "SchemaMismatch", issue: string, cause: unknown) =>
       new ResponseDecodeError({
         method: endpoint.method,
@@ -117,14 +131,16 @@ const readJson =
           catch: (cause) => decodeError("MalformedJson", `not JSON: ${describeCause(cause)}`, cause),
         }),
       ),
-      Effect.flatMap((json) =>
-        Schema.decodeUnknown(schema)(json).pipe(
+      Effect.map((raw) => ({
+        raw,
+        decode: Schema.decodeUnknown(schema)(raw).pipe(
+          // Runs after the attempt, outside its key scrubbing: a body may echo the key.
           Effect.mapError((error) => {
             const { issue, cause } = describeParseError(error)
-            return decodeError("SchemaMismatch", issue, cause)
+            return hideKey(options, decodeError("SchemaMismatch", issue, cause))
           }),
         ),
-      ),
+      })),
     )
   }
 
@@ -136,13 +152,27 @@ const traced = (endpoint: Endpoint) => ({
 })
 
 /**
- * Sends the endpoint and decodes its JSON body with `schema`, retrying by the policy.
+ * Sends the endpoint and decodes its JSON body with `schema`, retrying by the policy. A body
+ * that is not JSON is retried on a GET; one that does not match the schema is not.
  */
 export const json = <A, I>(
   endpoint: Endpoint,
   schema: Schema.Schema<A, I>,
 ): Effect.Effect<A, ContainersError, ContainersClient> =>
-  retrying(endpoint, attempt(endpoint, readJson(endpoint, schema))).pipe(
+  retrying(endpoint, attempt(endpoint, readParsed(endpoint, schema))).pipe(
+    Effect.flatMap((parsed) => parsed.decode),
+    Effect.withSpan(endpoint.span, traced(endpoint)),
+  )
+
+/**
+ * Like {@link json}, but returns the body parsed and leaves the schema check to the caller:
+ * pagination reads the cursor from `raw` and asks for the next page while this one decodes.
+ */
+export const parsed = <A, I>(
+  endpoint: Endpoint,
+  schema: Schema.Schema<A, I>,
+): Effect.Effect<Parsed<A>, ContainersError, ContainersClient> =>
+  retrying(endpoint, attempt(endpoint, readParsed(endpoint, schema))).pipe(
     Effect.withSpan(endpoint.span, traced(endpoint)),
   )
 
