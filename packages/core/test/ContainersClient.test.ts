@@ -4,9 +4,12 @@ import * as Config from "effect/Config"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
+import * as TestClock from "effect/TestClock"
+import * as Tracer from "effect/Tracer"
 import { ContainerFiles, ContainersClient } from "../src/index.js"
 import * as Stub from "./stub.js"
 
@@ -143,6 +146,42 @@ describe("ContainersClient", () => {
       expect(untraced!.headers.b3).toBeUndefined()
     }).pipe(Effect.provide(stub.layer))
   })
+
+  it.effect(
+    "the trace headers name the endpoint span; a retried call records its status and resend count",
+    () => {
+      const stub = Stub.layer((_, i) => (i === 0 ? Stub.json({ error: { message: "busy" } }, 503) : ok()))
+      return Effect.gen(function* () {
+        const spans: Array<Tracer.Span> = []
+        const native = yield* Effect.tracer
+        const tracer = Tracer.make({
+          span: (...args) => {
+            const span = native.span(...args)
+            spans.push(span)
+            return span
+          },
+          context: (f) => f(),
+        })
+        const fiber = yield* Effect.fork(ContainerFiles.retrieve("c", "f").pipe(Effect.withTracer(tracer)))
+        yield* TestClock.adjust("1 second")
+        yield* Fiber.join(fiber)
+        expect(spans.map((s) => s.name)).toEqual(["ContainerFiles.retrieve"])
+        const span = spans[0]!
+        const traceparents = stub.requests.map((r) => r.headers.traceparent)
+        expect(traceparents).toEqual([
+          `00-${span.traceId}-${span.spanId}-01`,
+          `00-${span.traceId}-${span.spanId}-01`,
+        ])
+        expect(Object.fromEntries(span.attributes)).toEqual({
+          "openai.container_id": "c",
+          "openai.file_id": "f",
+          "http.request.method": "GET",
+          "http.response.status_code": 200,
+          "http.request.resend_count": 1,
+        })
+      }).pipe(Effect.provide(stub.layer))
+    },
+  )
 
   it("defaults match the documented policy", () => {
     expect(ContainersClient.defaults).toMatchObject({
