@@ -1,6 +1,6 @@
 /**
- * `ContainersClient` over Node's HTTP stack (undici), with a `User-Agent` naming this
- * library.
+ * `ContainersClient` over Node's HTTP stack (undici, through a client of this package's own),
+ * with a `User-Agent` naming this library.
  *
  * @since 0.1.0
  */
@@ -20,8 +20,10 @@ import * as internal from "./internal/httpClient.js"
 export const userAgent: string = internal.userAgent
 
 /**
- * The `HttpClient` the layers use: undici, with global `FormData` bodies (Bytes and Blob
- * uploads) encoded as a stream, and the library `User-Agent` added unless already set.
+ * The `HttpClient` the layers use: this package's own client over an undici `Agent` (one
+ * keep-alive connection pool per built layer, destroyed when the layer is released). It sends
+ * global `FormData` bodies (Bytes and Blob uploads) as a multipart stream, streams `Stream`
+ * bodies with backpressure, and adds the library `User-Agent` unless one is set.
  *
  * @since 0.1.0
  * @category layers

@@ -1,46 +1,119 @@
 /**
- * The Node transport: undici (the fastest of the three platform clients, see the README),
- * with two fixes applied to every request on the way out.
+ * The Node transport: an `HttpClient` of our own over an undici `Agent` (keep-alive pools,
+ * one agent per layer), adding the library `User-Agent` unless the request has one.
  */
-import * as HttpBody from "@effect/platform/HttpBody"
+/// <reference path="./undici.d.ts" />
+import { Readable } from "node:stream"
+import type { ReadableStream as NodeReadableStream } from "node:stream/web"
+import * as Headers from "@effect/platform/Headers"
+import type * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Stream from "effect/Stream"
+// Deep paths on purpose: undici's package entry also loads fetch, WebSocket, the cache and the
+// mock agents, about 10 MiB of RSS this client never uses; these two modules are all a request
+// needs. They are undici 7's layout, which the dependency range in package.json pins.
+import request, { type RequestOptions } from "undici/lib/api/api-request.js"
+import Agent from "undici/lib/dispatcher/agent.js"
+import { UndiciResponse } from "./response.js"
+import { toReadable } from "./streams.js"
 
 /** `openai-containers-effect/0.1.0 node/20.19.0`. */
 export const userAgent = `openai-containers-effect/0.1.0 node/${process.versions.node}`
-
-/**
- * undici's own `FormData` class is not the global one, and `layerUndici` fails on a global
- * `FormData` body ("action is not a function"). Node's built-in `Response` encodes it as a
- * multipart stream (reading Blobs lazily), which undici sends like any other stream.
- */
-const formDataAsStream = (
-  request: HttpClientRequest.HttpClientRequest,
-): HttpClientRequest.HttpClientRequest => {
-  if (request.body._tag !== "FormData") return request
-  const encoded = new Response(request.body.formData)
-  const contentType = encoded.headers.get("content-type") ?? undefined
-  const body = Stream.fromReadableStream({
-    evaluate: () => encoded.body!, // a Response built from FormData always has a body
-    onError: (cause) => cause,
-  })
-  return HttpClientRequest.setBody(request, HttpBody.stream(body, contentType))
-}
 
 const withUserAgent = (request: HttpClientRequest.HttpClientRequest): HttpClientRequest.HttpClientRequest =>
   request.headers["user-agent"] === undefined
     ? HttpClientRequest.setHeader(request, "user-agent", userAgent)
     : request
 
-/** undici, sending global `FormData` bodies and a library `User-Agent` unless one is set. */
-export const layer: Layer.Layer<HttpClient.HttpClient> = Layer.effect(
+/** What undici sends for a request body, and the headers to send with it. */
+interface Outgoing {
+  readonly body: RequestOptions["body"]
+  readonly headers: Headers.Headers
+}
+
+const outgoing = (body: HttpBody.HttpBody, headers: Headers.Headers): Outgoing | Effect.Effect<Outgoing> => {
+  switch (body._tag) {
+    case "Empty":
+      return { body: null, headers }
+    case "Uint8Array":
+      return { body: body.body, headers }
+    case "Raw":
+      // Passed on as given (string, bytes, a Readable...); undici refuses what it cannot send.
+      return { body: body.body as RequestOptions["body"], headers }
+    case "FormData": {
+      // undici 7 has its own FormData class and does not take the global one. Node's
+      // `Response` encodes it as a multipart stream, reading Blobs lazily.
+      const encoded = new Response(body.formData)
+      const contentType = encoded.headers.get("content-type")
+      return {
+        // A Response built from FormData always has a body. The DOM and Node typings of
+        // ReadableStream differ; at run time they are the same class.
+        body: Readable.fromWeb(encoded.body as NodeReadableStream<Uint8Array>),
+        headers: contentType === null ? headers : Headers.set(headers, "content-type", contentType),
+      }
+    }
+    case "Stream":
+      return Effect.map(Effect.runtime<never>(), (runtime) => ({
+        body: toReadable(body.stream, runtime),
+        headers,
+      }))
+  }
+}
+
+const send = (
+  agent: Agent,
+  httpRequest: HttpClientRequest.HttpClientRequest,
+  url: URL,
+  signal: AbortSignal,
+  { body, headers }: Outgoing,
+): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError> =>
+  Effect.async((resume) => {
+    const options: RequestOptions = {
+      origin: url.origin,
+      path: url.pathname + url.search,
+      method: httpRequest.method,
+      headers,
+      body,
+      signal,
+    }
+    request.call(agent, options, (error, data) => {
+      resume(
+        error === null
+          ? Effect.succeed(new UndiciResponse(httpRequest, data))
+          : Effect.fail(
+              new HttpClientError.RequestError({ request: httpRequest, reason: "Transport", cause: error }),
+            ),
+      )
+    })
+  })
+
+/**
+ * The client over `agent`. Interruption aborts the request through `signal` (the platform's
+ * `HttpClient.make` aborts it), and a response body through its own stream or reader.
+ */
+const make = (agent: Agent): HttpClient.HttpClient =>
+  HttpClient.make((httpRequest, url, signal) => {
+    const next = outgoing(httpRequest.body, httpRequest.headers)
+    return Effect.isEffect(next)
+      ? Effect.flatMap(next, (body) => send(agent, httpRequest, url, signal, body))
+      : send(agent, httpRequest, url, signal, next)
+  })
+
+/**
+ * Timeouts are Effect's (the client's per-attempt and idle timeouts), so undici's own are off.
+ * `destroy` on release aborts whatever is still in flight and closes every connection.
+ */
+const agent = Effect.acquireRelease(
+  Effect.sync(() => new Agent({ headersTimeout: 0, bodyTimeout: 0 })),
+  (agent) => Effect.promise(() => agent.destroy()),
+)
+
+/** One keep-alive agent for the layer's lifetime; the library `User-Agent` unless one is set. */
+export const layer: Layer.Layer<HttpClient.HttpClient> = Layer.scoped(
   HttpClient.HttpClient,
-  Effect.map(
-    HttpClient.HttpClient,
-    HttpClient.mapRequest((request) => withUserAgent(formDataAsStream(request))),
-  ),
-).pipe(Layer.provide(NodeHttpClient.layerUndici))
+  Effect.map(agent, (agent) => HttpClient.mapRequest(make(agent), withUserAgent)),
+)

@@ -1,0 +1,157 @@
+/**
+ * An undici response as an `HttpClientResponse`. The body is read once: `text`, `json`,
+ * `arrayBuffer`, `formData` and `urlParamsBody` share one cached read, so any of them can be
+ * used any number of times; `stream` reads the body as it arrives instead.
+ */
+/// <reference path="./undici.d.ts" />
+import * as Cookies from "@effect/platform/Cookies"
+import * as Headers from "@effect/platform/Headers"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
+import * as UrlParams from "@effect/platform/UrlParams"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Inspectable from "effect/Inspectable"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import type { ResponseData } from "undici/lib/api/api-request.js"
+import { fromReadable } from "./streams.js"
+
+const decoder = new TextDecoder()
+
+const ignore = () => {}
+
+export class UndiciResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
+  readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
+  readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
+  readonly status: number
+  readonly headers: Headers.Headers
+  readonly remoteAddress: Option.Option<string> = Option.none()
+  private cachedCookies: Cookies.Cookies | undefined
+  private bodyRead: Promise<Exit.Exit<Uint8Array<ArrayBuffer>, HttpClientError.ResponseError>> | undefined
+  private body: Exit.Exit<Uint8Array<ArrayBuffer>, HttpClientError.ResponseError> | undefined
+  private cachedText: string | undefined
+
+  constructor(
+    readonly request: HttpClientRequest.HttpClientRequest,
+    private readonly source: ResponseData,
+  ) {
+    super()
+    this.status = source.statusCode
+    this.headers = Headers.fromInput(source.headers)
+    // A body destroyed while nobody reads it (interruption, a response never used) emits
+    // "error"; unheard, that would crash the process.
+    source.body.on("error", ignore)
+  }
+
+  get cookies(): Cookies.Cookies {
+    if (this.cachedCookies === undefined) {
+      const header = this.source.headers["set-cookie"]
+      this.cachedCookies = header === undefined ? Cookies.empty : Cookies.fromSetCookie(header)
+    }
+    return this.cachedCookies
+  }
+
+  private decodeError(cause: unknown): HttpClientError.ResponseError {
+    return new HttpClientError.ResponseError({
+      request: this.request,
+      response: this,
+      reason: "Decode",
+      cause,
+    })
+  }
+
+  /** The whole body, read on first use and kept; interrupting the read destroys the body. */
+  private get bytes(): Effect.Effect<Uint8Array<ArrayBuffer>, HttpClientError.ResponseError> {
+    if (this.body !== undefined) return this.body
+    return Effect.async((resume) => {
+      this.bodyRead ??= this.source.body.bytes().then(
+        (bytes) => (this.body = Exit.succeed(bytes)),
+        (cause: unknown) => (this.body = Exit.fail(this.decodeError(cause))),
+      )
+      void this.bodyRead.then(resume)
+      return Effect.sync(() => {
+        if (this.body === undefined) this.source.body.destroy()
+      })
+    })
+  }
+
+  get text(): Effect.Effect<string, HttpClientError.ResponseError> {
+    if (this.cachedText !== undefined) return Effect.succeed(this.cachedText)
+    return Effect.map(this.bytes, (bytes) => this.decode(bytes))
+  }
+
+  private decode(bytes: Uint8Array): string {
+    this.cachedText ??= decoder.decode(bytes)
+    return this.cachedText
+  }
+
+  get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
+    return Effect.flatMap(this.text, (text) =>
+      Effect.try({
+        try: (): unknown => (text === "" ? null : JSON.parse(text)),
+        catch: (cause) => this.decodeError(cause),
+      }),
+    )
+  }
+
+  get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> {
+    return Effect.map(this.bytes, (bytes) => bytes.buffer)
+  }
+
+  get urlParamsBody(): Effect.Effect<UrlParams.UrlParams, HttpClientError.ResponseError> {
+    return Effect.flatMap(this.text, (text) =>
+      Effect.try({
+        try: () => UrlParams.fromInput(new URLSearchParams(text)),
+        catch: (cause) => this.decodeError(cause),
+      }),
+    )
+  }
+
+  /** Parsed by Node's `Response`, which knows multipart and urlencoded bodies. */
+  get formData(): Effect.Effect<FormData, HttpClientError.ResponseError> {
+    return Effect.flatMap(this.bytes, (bytes) =>
+      Effect.tryPromise({
+        try: () => {
+          const contentType = this.headers["content-type"]
+          const init = contentType === undefined ? {} : { headers: { "content-type": contentType } }
+          return new Response(bytes, init).formData()
+        },
+        catch: (cause) => this.decodeError(cause),
+      }),
+    )
+  }
+
+  /** The body as it arrives; once a whole-body read has begun, that read's bytes. */
+  get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
+    if (this.bodyRead !== undefined) return Stream.fromEffect(this.bytes)
+    return fromReadable(this.source.body, (cause) => this.decodeError(cause))
+  }
+
+  /** The platform's shape; the body is shown only if it was already read (inspecting never reads it). */
+  toJSON(): unknown {
+    const json: Record<string, unknown> = {
+      _id: "@effect/platform/HttpClientResponse",
+      request: this.request.toJSON(),
+      status: this.status,
+      headers: Inspectable.redact(this.headers),
+      remoteAddress: this.remoteAddress.toJSON(),
+    }
+    if (this.body !== undefined && Exit.isSuccess(this.body)) {
+      const contentType = this.headers["content-type"] ?? ""
+      const text = this.decode(this.body.value)
+      if (contentType.includes("application/json")) {
+        try {
+          json.body = text === "" ? null : JSON.parse(text)
+        } catch {
+          // Not JSON after all: shown without a body, as the platform does.
+        }
+      } else if (contentType.includes("text/") || contentType.includes("urlencoded")) {
+        json.body = text
+      }
+    }
+    return json
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Node `Readable`s and Effect `Stream`s, both ways, with backpressure: a response body read
+ * as a `Stream`, and a `Stream` request body handed to undici as a `Readable`.
+ */
+import { Readable } from "node:stream"
+import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
+import * as Option from "effect/Option"
+import * as Runtime from "effect/Runtime"
+import * as Stream from "effect/Stream"
+
+/**
+ * A `Readable` as a `Stream` that reads only when the consumer pulls: a slow consumer leaves
+ * the data in the readable's buffer, which makes undici stop reading the socket. If the stream
+ * ends before the readable did (the consumer stopped, failed or was interrupted), the readable
+ * is destroyed, which aborts its request.
+ */
+export const fromReadable = <E>(
+  readable: Readable,
+  onError: (cause: unknown) => E,
+): Stream.Stream<Uint8Array, E> =>
+  Stream.suspend(() => {
+    let wake: (() => void) | undefined
+    const notify = () => {
+      const resume = wake
+      wake = undefined
+      resume?.()
+    }
+    const events = ["readable", "end", "error", "close"] as const
+    for (const event of events) readable.on(event, notify)
+
+    const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<E>> = Effect.suspend(function next() {
+      const chunk: Uint8Array | null = readable.read()
+      if (chunk !== null) return Effect.succeed(Chunk.of(chunk))
+      if (readable.readableEnded) return Effect.fail(Option.none())
+      if (readable.destroyed) {
+        const cause = readable.errored ?? new Error("the body closed before its end")
+        return Effect.fail(Option.some(onError(cause)))
+      }
+      return Effect.async<Chunk.Chunk<Uint8Array>, Option.Option<E>>((resume) => {
+        wake = () => resume(pull)
+        return Effect.sync(() => {
+          wake = undefined
+        })
+      })
+    })
+
+    return Stream.repeatEffectChunkOption(pull).pipe(
+      Stream.ensuring(
+        Effect.sync(() => {
+          for (const event of events) readable.off(event, notify)
+          if (!readable.readableEnded) readable.destroy()
+        }),
+      ),
+    )
+  })
+
+/**
+ * A `Stream` as a `Readable` for undici to send. The stream runs in its own fiber, started on
+ * the first read, and waits whenever the readable's buffer is full. A failure of the stream
+ * destroys the readable with it (undici then aborts the request); destroying the readable
+ * (undici aborted, or finished early) interrupts the stream.
+ */
+class StreamReadable extends Readable {
+  private fiber: Fiber.RuntimeFiber<void, unknown> | undefined
+  private wanted: (() => void) | undefined
+
+  constructor(
+    private readonly stream: Stream.Stream<Uint8Array, unknown>,
+    private readonly runtime: Runtime.Runtime<never>,
+  ) {
+    super({ highWaterMark: 64 * 1024 })
+  }
+
+  override _read(): void {
+    if (this.fiber !== undefined) {
+      const resume = this.wanted
+      this.wanted = undefined
+      resume?.()
+      return
+    }
+    const fiber = Runtime.runFork(this.runtime)(
+      Stream.runForEachChunk(this.stream, (chunk) => this.pushChunk(chunk)),
+    )
+    this.fiber = fiber
+    fiber.addObserver((exit) => {
+      if (Exit.isSuccess(exit)) this.push(null)
+      else if (!Cause.isInterruptedOnly(exit.cause)) this.destroy(toError(Cause.squash(exit.cause)))
+    })
+  }
+
+  /** Pushes every piece; waits for the next `_read` if the buffer is full. */
+  private pushChunk(chunk: Chunk.Chunk<Uint8Array>): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      let more = true
+      for (const piece of chunk) {
+        if (piece.byteLength > 0) more = this.push(piece)
+      }
+      if (more || this.destroyed) return Effect.void
+      return Effect.async<void>((resume) => {
+        this.wanted = () => resume(Effect.void)
+      })
+    })
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.wanted = undefined
+    this.fiber?.unsafeInterruptAsFork(FiberId.none)
+    callback(error)
+  }
+}
+
+const toError = (cause: unknown): Error => (cause instanceof Error ? cause : new Error(String(cause)))
+
+export const toReadable = (
+  stream: Stream.Stream<Uint8Array, unknown>,
+  runtime: Runtime.Runtime<never>,
+): Readable => new StreamReadable(stream, runtime)
