@@ -1,5 +1,6 @@
 /**
- * Compares the three Node HTTP clients of `@effect/platform-node` / `@effect/platform` on
+ * Compares the three Node HTTP clients of `@effect/platform-node` / `@effect/platform`, and
+ * this package's own client over an undici `Agent` (`NodeContainersClient.layerHttpClient`), on
  * loopback against a minimal node:http server in a child process: sequential and concurrent
  * small JSON requests, a streamed download and a streamed upload, and a `FormData` upload.
  *
@@ -12,6 +13,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Effect, type Layer, Stream } from "effect"
+import { NodeContainersClient } from "../src/index.js"
 
 const server = `
 const http = require("node:http")
@@ -90,6 +92,7 @@ const clients: ReadonlyArray<readonly [string, Layer.Layer<HttpClient.HttpClient
   ["NodeHttpClient.layer (node:http)", NodeHttpClient.layer],
   ["NodeHttpClient.layerUndici", NodeHttpClient.layerUndici],
   ["FetchHttpClient.layer (global fetch)", FetchHttpClient.layer],
+  ["NodeContainersClient.layerHttpClient (own, undici Agent)", NodeContainersClient.layerHttpClient],
 ]
 
 const main = async () => {

@@ -1,9 +1,22 @@
+import type * as Http from "node:http"
+import * as Cookies from "@effect/platform/Cookies"
+import * as HttpBody from "@effect/platform/HttpBody"
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { describe, expect, it } from "@effect/vitest"
 import { ContainerFiles } from "@openai-containers/core"
 import { FakeContainersApi, FakeContainersServer } from "@openai-containers/testing"
+import * as Chunk from "effect/Chunk"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import { NodeContainersClient } from "../src/index.js"
-import { apiKey, endpointSuite, newContainer, withClient } from "./endpointSuite.js"
+import { apiKey, binary, endpointSuite, expectBytes, newContainer, withClient } from "./endpointSuite.js"
+import { awaitPromise, rawServer } from "./rawServer.js"
 
 endpointSuite("NodeContainersClient.layer", NodeContainersClient.layer)
 
@@ -23,4 +36,297 @@ describe("NodeContainersClient", () => {
       }),
     )
   })
+})
+
+const readAll = (req: Http.IncomingMessage): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    const chunks: Array<Buffer> = []
+    req.on("data", (chunk: Buffer) => chunks.push(chunk))
+    req.on("end", () => resolve(Buffer.concat(chunks)))
+    req.on("error", reject)
+  })
+
+/** Answers every request with what it received: method, path, framing headers and the body. */
+const echo = (req: Http.IncomingMessage, res: Http.ServerResponse) => {
+  void readAll(req).then((body) => {
+    res.setHeader("content-type", "application/json")
+    res.end(
+      JSON.stringify({
+        method: req.method,
+        path: req.url,
+        contentType: req.headers["content-type"] ?? null,
+        contentLength: req.headers["content-length"] ?? null,
+        userAgent: req.headers["user-agent"],
+        body: body.toString("base64"),
+      }),
+    )
+  })
+}
+
+interface Echoed {
+  readonly method: string
+  readonly path: string
+  readonly contentType: string | null
+  readonly contentLength: string | null
+  readonly userAgent: string
+  readonly body: string
+}
+
+const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64")
+
+const send = (request: HttpClientRequest.HttpClientRequest) =>
+  Effect.flatMap(HttpClient.HttpClient, (client) => client.execute(request))
+
+const echoed = (request: HttpClientRequest.HttpClientRequest) =>
+  Effect.flatMap(
+    send(request),
+    (response) => response.json as Effect.Effect<Echoed, HttpClientError.ResponseError>,
+  )
+
+/** A big response written as fast as the client takes it; `written` counts bytes sent. */
+const bigBody = (total: number) => {
+  const chunk = Buffer.alloc(64 * 1024, 7)
+  const state = { written: 0 }
+  const handler = (_req: Http.IncomingMessage, res: Http.ServerResponse) => {
+    res.writeHead(200, { "content-length": String(total) })
+    const pump = () => {
+      while (state.written < total) {
+        state.written += chunk.length
+        if (!res.write(chunk)) return void res.once("drain", pump)
+      }
+      res.end()
+    }
+    pump()
+  }
+  return { state, handler }
+}
+
+const client = NodeContainersClient.layerHttpClient
+
+describe("NodeContainersClient.layerHttpClient", () => {
+  it.scopedLive("sends Empty, Uint8Array, Raw, FormData and Stream bodies with their framing", () =>
+    Effect.gen(function* () {
+      const server = yield* rawServer(echo)
+      const bytes = binary(100_000)
+      const get = yield* echoed(HttpClientRequest.get(`${server.url}/a?b=1#fragment`))
+      expect(get).toMatchObject({ method: "GET", path: "/a?b=1", contentLength: null, body: "" })
+      expect(get.userAgent).toBe(NodeContainersClient.userAgent)
+
+      const uint8 = yield* echoed(HttpClientRequest.bodyUint8Array(HttpClientRequest.post(server.url), bytes))
+      expect(uint8).toMatchObject({ contentType: "application/octet-stream", contentLength: "100000" })
+      expect(uint8.body).toBe(base64(bytes))
+
+      const raw = yield* echoed(
+        HttpClientRequest.setBody(
+          HttpClientRequest.put(server.url),
+          HttpBody.raw("héllo", { contentType: "text/plain", contentLength: 6 }),
+        ),
+      )
+      expect(raw).toMatchObject({ method: "PUT", contentType: "text/plain", contentLength: "6" })
+      expect(Buffer.from(raw.body, "base64").toString("utf8")).toBe("héllo")
+
+      const form = new FormData()
+      form.append("purpose", "x")
+      form.append("file", new Blob([Buffer.from(bytes)]), "a.bin")
+      const multipart = yield* echoed(
+        HttpClientRequest.bodyFormData(HttpClientRequest.post(server.url), form),
+      )
+      const boundary = /^multipart\/form-data; boundary=(.+)$/.exec(multipart.contentType ?? "")?.[1]
+      expect(boundary).toBeDefined()
+      const parsed = yield* Effect.promise(() =>
+        new Response(Buffer.from(multipart.body, "base64"), {
+          headers: { "content-type": multipart.contentType! },
+        }).formData(),
+      )
+      expect(parsed.get("purpose")).toBe("x")
+      const file = parsed.get("file") as File
+      expect(file.name).toBe("a.bin")
+      expectBytes(new Uint8Array(yield* Effect.promise(() => file.arrayBuffer())), bytes)
+
+      const pieces = Stream.fromIterable([bytes.subarray(0, 10), new Uint8Array(0), bytes.subarray(10)])
+      const streamed = yield* echoed(
+        HttpClientRequest.bodyStream(HttpClientRequest.post(server.url), pieces, { contentType: "x/y" }),
+      )
+      expect(streamed).toMatchObject({ contentType: "x/y", contentLength: null })
+      expect(streamed.body).toBe(base64(bytes))
+    }).pipe(Effect.provide(client)),
+  )
+
+  it.scopedLive("a Stream body that fails aborts the request with the stream's error as the cause", () =>
+    Effect.gen(function* () {
+      let firstBytes: () => void = () => {}
+      const received = new Promise<void>((resolve) => {
+        firstBytes = resolve
+      })
+      const server = yield* rawServer((req) => req.once("data", () => firstBytes()))
+      const boom = new Error("the source broke")
+      const body = Stream.concat(
+        Stream.make(binary(1000)),
+        Stream.fromEffect(Effect.promise(() => received)).pipe(Stream.flatMap(() => Stream.fail(boom))),
+      )
+      const error = yield* Effect.flip(
+        send(HttpClientRequest.bodyStream(HttpClientRequest.post(server.url), body)),
+      )
+      expect(error._tag).toBe("RequestError")
+      expect(error.reason).toBe("Transport")
+      expect(error.cause).toBe(boom)
+      yield* awaitPromise(
+        server.connection(0).then((c) => c.closed),
+        "the server sees the connection closed",
+      )
+    }).pipe(Effect.provide(client)),
+  )
+
+  it.scopedLive("interrupting a request waiting for headers closes its connection", () =>
+    Effect.gen(function* () {
+      const server = yield* rawServer(() => {
+        // Never answers.
+      })
+      const fiber = yield* Effect.fork(send(HttpClientRequest.get(server.url)))
+      const connection = yield* awaitPromise(server.connection(0), "the request arrives")
+      yield* Fiber.interrupt(fiber)
+      yield* awaitPromise(connection.closed, "the server sees the connection closed")
+    }).pipe(Effect.provide(client)),
+  )
+
+  it.scopedLive(
+    "a consumer that stops reading early closes that connection; the next request uses a new one",
+    () =>
+      Effect.gen(function* () {
+        const total = 64 * 1024 * 1024
+        const big = bigBody(total)
+        const server = yield* rawServer((req, res) =>
+          req.url === "/big" ? big.handler(req, res) : echo(req, res),
+        )
+        const response = yield* send(HttpClientRequest.get(`${server.url}/big`))
+        const first = yield* Stream.runCollect(Stream.take(response.stream, 1))
+        expect(Chunk.size(first)).toBe(1)
+        const connection = yield* awaitPromise(server.connection(0), "the first connection")
+        yield* awaitPromise(connection.closed, "the server sees the first connection closed")
+        expect(big.state.written).toBeLessThan(total)
+        const next = yield* echoed(HttpClientRequest.get(`${server.url}/next`))
+        expect(next.path).toBe("/next")
+        yield* awaitPromise(server.connection(1), "a second connection")
+      }).pipe(Effect.provide(client)),
+  )
+
+  it.scopedLive("a slow consumer gets every byte of a 32 MiB body", () =>
+    Effect.gen(function* () {
+      const total = 32 * 1024 * 1024
+      const big = bigBody(total)
+      const server = yield* rawServer(big.handler)
+      const response = yield* send(HttpClientRequest.get(server.url))
+      const sevens = Buffer.alloc(total, 7)
+      const received = yield* Stream.runFold(
+        Stream.mapEffect(response.stream, (chunk) => Effect.as(Effect.yieldNow(), chunk)),
+        { bytes: 0, allSevens: true },
+        (acc, chunk) => ({
+          bytes: acc.bytes + chunk.byteLength,
+          allSevens: acc.allSevens && sevens.subarray(0, chunk.byteLength).equals(chunk),
+        }),
+      )
+      expect(received).toEqual({ bytes: total, allSevens: true })
+    }).pipe(Effect.provide(client)),
+  )
+
+  it.scopedLive("releasing the layer destroys its agent, closing kept-alive connections", () =>
+    Effect.gen(function* () {
+      const server = yield* rawServer(echo)
+      let closed = false
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const context = yield* Layer.build(client)
+          const http = Context.get(context, HttpClient.HttpClient)
+          const first = yield* Effect.flatMap(http.get(`${server.url}/1`), (r) => r.json)
+          const second = yield* Effect.flatMap(http.get(`${server.url}/2`), (r) => r.json)
+          expect([first, second]).toMatchObject([{ path: "/1" }, { path: "/2" }])
+          const connection = yield* awaitPromise(server.connection(0), "the connection")
+          void connection.closed.then(() => {
+            closed = true
+          })
+          // Kept alive: both requests went over the one connection, which is still open.
+          yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
+          expect(closed).toBe(false)
+        }),
+      )
+      yield* awaitPromise(
+        server.connection(0).then((c) => c.closed),
+        "the server sees the connection closed",
+      )
+      expect(closed).toBe(true)
+    }),
+  )
+
+  it.scopedLive("the response: status, lowercase headers, cookies, and a body readable many ways", () =>
+    Effect.gen(function* () {
+      const server = yield* rawServer((req, res) => {
+        res.statusCode = req.url === "/form" ? 200 : 201
+        res.setHeader("Set-Cookie", ["a=1; Path=/", "b=2"])
+        res.setHeader("X-Multi", ["one", "two"])
+        if (req.url === "/form") {
+          res.setHeader("Content-Type", "application/x-www-form-urlencoded")
+          res.end("x=1&y=%C3%A9&x=2")
+        } else {
+          res.setHeader("Content-Type", "application/json")
+          res.end('{"a":[1,"é"]}')
+        }
+      })
+      const response = yield* send(HttpClientRequest.get(server.url))
+      expect(response.status).toBe(201)
+      expect(response.headers["x-multi"]).toBe("one, two")
+      expect(response.headers["content-type"]).toBe("application/json")
+      expect(Cookies.toRecord(response.cookies)).toEqual({ a: "1", b: "2" })
+      expect(Option.isNone(response.remoteAddress)).toBe(true)
+      // Inspecting does not read the body.
+      expect(response.toJSON()).not.toHaveProperty("body")
+      expect(yield* response.text).toBe('{"a":[1,"é"]}')
+      expect(yield* response.text).toBe('{"a":[1,"é"]}')
+      expect(yield* response.json).toEqual({ a: [1, "é"] })
+      expect(yield* response.json).toEqual({ a: [1, "é"] })
+      const bytes = new TextEncoder().encode('{"a":[1,"é"]}')
+      expectBytes(new Uint8Array(yield* response.arrayBuffer), bytes)
+      expectBytes(Buffer.concat(Chunk.toArray(yield* Stream.runCollect(response.stream))), bytes)
+      expect(response.toJSON()).toMatchObject({
+        _id: "@effect/platform/HttpClientResponse",
+        status: 201,
+        body: { a: [1, "é"] },
+      })
+
+      const form = yield* send(HttpClientRequest.get(`${server.url}/form`))
+      expect((yield* form.formData).getAll("x")).toEqual(["1", "2"])
+      expect(yield* form.urlParamsBody).toEqual([
+        ["x", "1"],
+        ["y", "é"],
+        ["x", "2"],
+      ])
+    }).pipe(Effect.provide(client)),
+  )
+
+  it.scopedLive("failures: connecting is a Transport RequestError, a cut body a Decode ResponseError", () =>
+    Effect.gen(function* () {
+      const refused = yield* Effect.scoped(Effect.map(rawServer(echo), (s) => s.url))
+      const notConnected = yield* Effect.flip(send(HttpClientRequest.get(refused)))
+      expect(notConnected._tag).toBe("RequestError")
+      expect(notConnected.reason).toBe("Transport")
+      expect((notConnected.cause as NodeJS.ErrnoException).code).toBe("ECONNREFUSED")
+
+      const server = yield* rawServer((_req, res) => {
+        res.writeHead(200, { "content-length": "1000", "content-type": "application/json" })
+        res.write("[1,2,")
+        res.once("finish", () => {})
+        setImmediate(() => res.destroy())
+      })
+      const cutText = yield* Effect.flip(
+        Effect.flatMap(send(HttpClientRequest.get(server.url)), (r) => r.text),
+      )
+      expect(cutText._tag).toBe("ResponseError")
+      expect(cutText.reason).toBe("Decode")
+      const cutStream = yield* Effect.flip(
+        Effect.flatMap(send(HttpClientRequest.get(server.url)), (r) => Stream.runDrain(r.stream)),
+      )
+      expect(cutStream._tag).toBe("ResponseError")
+      expect(cutStream.reason).toBe("Decode")
+      expect(cutStream.cause).toBeInstanceOf(Error)
+    }).pipe(Effect.provide(client)),
+  )
 })

@@ -13,6 +13,8 @@ import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import * as Stream from "effect/Stream"
 
+const ignore = () => {}
+
 /**
  * A `Readable` as a `Stream` that reads only when the consumer pulls: a slow consumer leaves
  * the data in the readable's buffer, which makes undici stop reading the socket. If the stream
@@ -32,6 +34,9 @@ export const fromReadable = <E>(
     }
     const events = ["readable", "end", "error", "close"] as const
     for (const event of events) readable.on(event, notify)
+    // Stays after the stream is done: an error emitted later (the readable failing as the
+    // stream stops, or destroyed by it) is already handled and must not crash the process.
+    readable.on("error", ignore)
 
     const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<E>> = Effect.suspend(function next() {
       const chunk: Uint8Array | null = readable.read()
