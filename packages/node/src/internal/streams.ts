@@ -15,33 +15,56 @@ import * as Stream from "effect/Stream"
 
 const ignore = () => {}
 
+/** How much a response body may queue for a consumer that has not pulled yet. */
+const queueLimit = 64 * 1024
+
 /**
- * A `Readable` as a `Stream` that reads only when the consumer pulls: a slow consumer leaves
- * the data in the readable's buffer, which makes undici stop reading the socket. If the stream
- * ends before the readable did (the consumer stopped, failed or was interrupted), the readable
- * is destroyed, which aborts its request.
+ * A `Readable` as a `Stream`, chunks as the readable delivers them (never copied together).
+ * Backpressure: the readable is paused once 64 KiB wait for the consumer and resumed when it
+ * pulls; a paused undici body stops reading its socket. If the stream ends before the readable
+ * did (the consumer stopped, failed or was interrupted), the readable is destroyed, which
+ * aborts its request.
  */
 export const fromReadable = <E>(
   readable: Readable,
   onError: (cause: unknown) => E,
 ): Stream.Stream<Uint8Array, E> =>
   Stream.suspend(() => {
+    let queue: Array<Uint8Array> = []
+    let queued = 0
+    let ended = false
     let wake: (() => void) | undefined
     const notify = () => {
       const resume = wake
       wake = undefined
       resume?.()
     }
-    const events = ["readable", "end", "error", "close"] as const
-    for (const event of events) readable.on(event, notify)
+    const onData = (chunk: Uint8Array) => {
+      queue.push(chunk)
+      queued += chunk.byteLength
+      if (queued >= queueLimit) readable.pause()
+      notify()
+    }
+    const onEnd = () => {
+      ended = true
+      notify()
+    }
+    readable.on("data", onData)
+    readable.on("end", onEnd)
+    readable.on("close", notify)
     // Stays after the stream is done: an error emitted later (the readable failing as the
     // stream stops, or destroyed by it) is already handled and must not crash the process.
     readable.on("error", ignore)
 
-    const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<E>> = Effect.suspend(function next() {
-      const chunk: Uint8Array | null = readable.read()
-      if (chunk !== null) return Effect.succeed(Chunk.of(chunk))
-      if (readable.readableEnded) return Effect.fail(Option.none())
+    const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<E>> = Effect.suspend(() => {
+      if (queue.length > 0) {
+        const chunks = Chunk.unsafeFromArray(queue)
+        queue = []
+        queued = 0
+        if (!ended && readable.isPaused()) readable.resume()
+        return Effect.succeed(chunks)
+      }
+      if (ended) return Effect.fail(Option.none())
       if (readable.destroyed) {
         const cause = readable.errored ?? new Error("the body closed before its end")
         return Effect.fail(Option.some(onError(cause)))
@@ -57,8 +80,10 @@ export const fromReadable = <E>(
     return Stream.repeatEffectChunkOption(pull).pipe(
       Stream.ensuring(
         Effect.sync(() => {
-          for (const event of events) readable.off(event, notify)
-          if (!readable.readableEnded) readable.destroy()
+          readable.off("data", onData)
+          readable.off("end", onEnd)
+          readable.off("close", notify)
+          if (!ended) readable.destroy()
         }),
       ),
     )
