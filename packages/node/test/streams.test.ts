@@ -62,6 +62,39 @@ describe("toReadable (a Stream request body)", () => {
     }),
   )
 
+  it.live("destroying the readable stops the stream even if it was made in an uninterruptible region", () =>
+    Effect.gen(function* () {
+      let finalized = false
+      const source = Stream.repeatValue(new Uint8Array(64 * KiB)).pipe(
+        Stream.ensuring(
+          Effect.sync(() => {
+            finalized = true
+          }),
+        ),
+      )
+      const runtime = yield* Effect.uninterruptible(Effect.runtime<never>())
+      const readable = toReadable(source, runtime)
+      yield* once(readable, "readable")
+      readable.destroy()
+      yield* settle
+      expect(finalized).toBe(true)
+    }),
+  )
+
+  it.live(
+    "a stream that fails with a value that is not an Error destroys the readable with an Error holding it",
+    () =>
+      Effect.gen(function* () {
+        const readable = toReadable(Stream.fail({ code: 42 }), yield* Effect.runtime<never>())
+        const error = yield* Effect.async<Error>((resume) => {
+          readable.on("error", (e) => resume(Effect.succeed(e)))
+          readable.resume()
+        })
+        expect(error.message).toBe("the body stream failed: [object Object]")
+        expect(error.cause).toEqual({ code: 42 })
+      }),
+  )
+
   it.live("a failing stream destroys the readable with the failure", () =>
     Effect.gen(function* () {
       const boom = new Error("boom")

@@ -113,13 +113,16 @@ class StreamReadable extends Readable {
       resume?.()
       return
     }
+    // Interruptible even if the request was sent from an uninterruptible region: destroying
+    // the readable must always stop the stream and release what it holds (an open file).
     const fiber = Runtime.runFork(this.runtime)(
-      Stream.runForEachChunk(this.stream, (chunk) => this.pushChunk(chunk)),
+      Effect.interruptible(Stream.runForEachChunk(this.stream, (chunk) => this.pushChunk(chunk))),
     )
     this.fiber = fiber
     fiber.addObserver((exit) => {
+      if (this.destroyed) return
       if (Exit.isSuccess(exit)) this.push(null)
-      else if (!Cause.isInterruptedOnly(exit.cause)) this.destroy(toError(Cause.squash(exit.cause)))
+      else this.destroy(toError(Cause.squash(exit.cause)))
     })
   }
 
@@ -144,7 +147,8 @@ class StreamReadable extends Readable {
   }
 }
 
-const toError = (cause: unknown): Error => (cause instanceof Error ? cause : new Error(String(cause)))
+const toError = (cause: unknown): Error =>
+  cause instanceof Error ? cause : new Error(`the body stream failed: ${String(cause)}`, { cause })
 
 export const toReadable = (
   stream: Stream.Stream<Uint8Array, unknown>,
