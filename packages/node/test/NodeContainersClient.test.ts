@@ -313,7 +313,6 @@ describe("NodeContainersClient.layerHttpClient", () => {
       const server = yield* rawServer((_req, res) => {
         res.writeHead(200, { "content-length": "1000", "content-type": "application/json" })
         res.write("[1,2,")
-        res.once("finish", () => {})
         setImmediate(() => res.destroy())
       })
       const cutText = yield* Effect.flip(

@@ -14,7 +14,7 @@ import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 // Deep paths on purpose: undici's package entry also loads fetch, WebSocket, the cache and the
-// mock agents, about 10 MiB of RSS this client never uses; these two modules are all a request
+// mock agents, 8 to 12 MiB of RSS this client never uses; these two modules are all a request
 // needs. They are undici 7's layout, which the dependency range in package.json pins.
 import request, { type RequestOptions } from "undici/lib/api/api-request.js"
 import Agent from "undici/lib/dispatcher/agent.js"
@@ -24,10 +24,8 @@ import { toReadable } from "./streams.js"
 /** `openai-containers-effect/0.1.0 node/20.19.0`. */
 export const userAgent = `openai-containers-effect/0.1.0 node/${process.versions.node}`
 
-const withUserAgent = (request: HttpClientRequest.HttpClientRequest): HttpClientRequest.HttpClientRequest =>
-  request.headers["user-agent"] === undefined
-    ? HttpClientRequest.setHeader(request, "user-agent", userAgent)
-    : request
+const withUserAgent = (self: HttpClientRequest.HttpClientRequest): HttpClientRequest.HttpClientRequest =>
+  self.headers["user-agent"] === undefined ? HttpClientRequest.setHeader(self, "user-agent", userAgent) : self
 
 /** What undici sends for a request body, and the headers to send with it. */
 interface Outgoing {
