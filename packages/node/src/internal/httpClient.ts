@@ -15,7 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 // Deep paths on purpose: undici's package entry also loads fetch, WebSocket, the cache and the
 // mock agents, 8 to 12 MiB of RSS this client never uses; these two modules are all a request
-// needs. They are undici 7's layout, which the dependency range in package.json pins.
+// needs. They are undici 7.30's layout: package.json pins the range to patch releases (~7.30.2).
 import request, { type RequestOptions } from "undici/lib/api/api-request.js"
 import Agent from "undici/lib/dispatcher/agent.js"
 import { UndiciResponse } from "./response.js"
