@@ -2,7 +2,6 @@ import { inspect } from "node:util"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import * as Tracer from "effect/Tracer"
 import { Containers, type ContainersClient, Models } from "../src/index.js"
 import * as Stub from "./stub.js"
 
@@ -163,16 +162,7 @@ describe("Containers", () => {
   it.effect("each call runs in a span named after it, with the ids as attributes", () => {
     const stub = Stub.layer(() => Stub.json(Stub.container("cntr_1")))
     return Effect.gen(function* () {
-      const spans: Array<Tracer.Span> = []
-      const native = yield* Effect.tracer
-      const tracer = Tracer.make({
-        span: (...args) => {
-          const span = native.span(...args)
-          spans.push(span)
-          return span
-        },
-        context: (f) => f(),
-      })
+      const { spans, tracer } = yield* Stub.spanRecorder
       yield* Containers.retrieve("cntr_1").pipe(Effect.withTracer(tracer))
       const span = spans.find((s) => s.name === "Containers.retrieve")
       expect(span?.attributes.get("openai.container_id")).toBe("cntr_1")

@@ -9,7 +9,6 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
-import * as Tracer from "effect/Tracer"
 import { ContainerFiles, ContainersClient } from "../src/index.js"
 import * as Stub from "./stub.js"
 
@@ -152,16 +151,7 @@ describe("ContainersClient", () => {
     () => {
       const stub = Stub.layer((_, i) => (i === 0 ? Stub.json({ error: { message: "busy" } }, 503) : ok()))
       return Effect.gen(function* () {
-        const spans: Array<Tracer.Span> = []
-        const native = yield* Effect.tracer
-        const tracer = Tracer.make({
-          span: (...args) => {
-            const span = native.span(...args)
-            spans.push(span)
-            return span
-          },
-          context: (f) => f(),
-        })
+        const { spans, tracer } = yield* Stub.spanRecorder
         const fiber = yield* Effect.fork(ContainerFiles.retrieve("c", "f").pipe(Effect.withTracer(tracer)))
         yield* TestClock.adjust("1 second")
         yield* Fiber.join(fiber)

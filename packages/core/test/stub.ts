@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
+import * as Tracer from "effect/Tracer"
 import { ContainersClient } from "../src/index.js"
 
 export interface Recorded {
@@ -145,3 +146,20 @@ export const container = (id: string, extra: Record<string, unknown> = {}) => ({
 })
 
 export const decodeText = (bytes: Uint8Array) => new TextDecoder().decode(bytes)
+
+/**
+ * A tracer over the current one that keeps every span it makes, for assertions on names and
+ * attributes: `Effect.withTracer(recorder.tracer)` around the calls, then read `spans`.
+ */
+export const spanRecorder = Effect.map(Effect.tracer, (native) => {
+  const spans: Array<Tracer.Span> = []
+  const tracer = Tracer.make({
+    span: (...args) => {
+      const span = native.span(...args)
+      spans.push(span)
+      return span
+    },
+    context: (f) => f(),
+  })
+  return { spans, tracer }
+})
