@@ -78,8 +78,8 @@ const attempt = <A>(
         )
         .pipe(
           // The endpoint span above is the one span per call; the platform's own per-attempt
-          // span cost about a tenth of a request's client CPU and copied every header into
-          // its attributes (where a server echoing the key would have put it).
+          // span cost CPU on every request and copied every header into its attributes
+          // (where a server echoing the key would have put it).
           Effect.locally(HttpClient.currentTracerDisabledWhen, constTrue),
           Effect.mapError((error) => fromPlatformError(endpoint, error)),
         )
@@ -161,6 +161,9 @@ const readParsed =
     )
   }
 
+const sendParsed = <A, I>(endpoint: Endpoint, schema: Schema.Schema<A, I>) =>
+  retrying(endpoint, attempt(endpoint, readParsed(endpoint, schema)))
+
 // No stack trace per span: capturing one cost about 7% of a retrieve's client CPU.
 const traced = (endpoint: Endpoint) => ({
   kind: "client" as const,
@@ -176,7 +179,7 @@ export const json = <A, I>(
   endpoint: Endpoint,
   schema: Schema.Schema<A, I>,
 ): Effect.Effect<A, ContainersError, ContainersClient> =>
-  retrying(endpoint, attempt(endpoint, readParsed(endpoint, schema))).pipe(
+  sendParsed(endpoint, schema).pipe(
     Effect.flatMap((parsed) => parsed.decode),
     Effect.withSpan(endpoint.span, traced(endpoint)),
   )
@@ -189,9 +192,7 @@ export const parsed = <A, I>(
   endpoint: Endpoint,
   schema: Schema.Schema<A, I>,
 ): Effect.Effect<Parsed<A>, ContainersError, ContainersClient> =>
-  retrying(endpoint, attempt(endpoint, readParsed(endpoint, schema))).pipe(
-    Effect.withSpan(endpoint.span, traced(endpoint)),
-  )
+  sendParsed(endpoint, schema).pipe(Effect.withSpan(endpoint.span, traced(endpoint)))
 
 /** What a content response says about its body before the bytes arrive. */
 export interface ResponseInfo {
