@@ -3,9 +3,11 @@ import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import { ContainerFiles, Containers, type ContainersClient } from "../src/index.js"
+import * as Request from "../src/internal/request.js"
 import * as Stub from "./stub.js"
 
 const ids = Array.from({ length: 25 }, (_, i) => `cfile_${String(i).padStart(3, "0")}`)
@@ -201,6 +203,55 @@ describe("pagination", () => {
       expect(two.seen).toBeLessThan(5)
     }),
   )
+
+  it.effect("a parsed body is checked only when its decode runs, not when it is parsed", () => {
+    let checks = 0
+    const Counted = Schema.Struct({ ok: Schema.Boolean }).pipe(
+      Schema.filter(() => {
+        checks++
+        return true
+      }),
+    )
+    const stub = Stub.layer(() => Stub.json({ ok: true }))
+    return Effect.gen(function* () {
+      const parsed = yield* Request.parsed(
+        { span: "test", method: "GET", path: "/x", attributes: {} },
+        Counted,
+      )
+      expect(parsed.raw).toEqual({ ok: true })
+      expect(checks).toBe(0)
+      expect(yield* parsed.decode).toEqual({ ok: true })
+      expect(checks).toBe(1)
+    }).pipe(Effect.provide(stub.layer))
+  })
+
+  // Live clock, since the consumer's wait for the event loop's next turn is what is tested. The
+  // stub answers each request on a later turn; undici, too, writes a request to a reused
+  // connection only on a later turn, so a check run in the turn the page arrived in would hold
+  // the next request back until this page was checked and emitted.
+  it.live("with prefetch, the next page is asked for before this page is checked and emitted", () => {
+    const stub = Stub.layer(
+      (request, i) =>
+        Effect.async<Stub.Reply>((resume) => {
+          const timer = setTimeout(() => resume(Effect.succeed(server()(request, i))), 0)
+          return Effect.sync(() => clearTimeout(timer))
+        }),
+      { pagePrefetch: 1 },
+    )
+    return Effect.gen(function* () {
+      // For each page with a next one: had the next one been asked for when this page's first
+      // item came out?
+      const ahead: Array<boolean> = []
+      let index = 0
+      yield* Stream.runForEach(ContainerFiles.stream("cntr_1", { limit: 5 }), () =>
+        Effect.sync(() => {
+          const page = Math.floor(index++ / 5)
+          if (index % 5 === 1 && page < 4) ahead.push(stub.requests.length >= page + 2)
+        }),
+      )
+      expect(ahead).toEqual([true, true, true, true])
+    }).pipe(Effect.provide(stub.layer))
+  })
 
   it.effect("Containers.stream walks container pages too, with the name filter", () => {
     const stub = Stub.layer((_, i) =>

@@ -39,7 +39,12 @@ export const pages = <P, R>(
       const walk = Stream.paginateEffect(after, (cursor) =>
         Effect.map(fetchPage(cursor), (page) => [page.decode, nextCursor(page.raw)] as const),
       )
-      const ahead = options.pagePrefetch > 0 ? Stream.buffer(walk, { capacity: options.pagePrefetch }) : walk
-      return Stream.mapEffect(ahead, (decode) => decode)
+      if (options.pagePrefetch === 0) return Stream.mapEffect(walk, (decode) => decode)
+      // The check waits for a later turn of the event loop. Run in the turn the page arrived in,
+      // it held back the next page's request, which a transport may write only on a later turn
+      // (undici does on a reused connection). The consumer is behind the producer: no cost.
+      return Stream.mapEffect(Stream.buffer(walk, { capacity: options.pagePrefetch }), (decode) =>
+        Effect.zipRight(Effect.sleep(0), decode),
+      )
     }),
   )

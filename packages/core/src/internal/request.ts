@@ -150,7 +150,9 @@ const readParsed =
       ),
       Effect.map((raw) => ({
         raw,
-        decode: Schema.decodeUnknown(schema)(raw).pipe(
+        // Suspended: a sync schema decodes as soon as it is applied, which put every page's
+        // check before the next page's request instead of beside it.
+        decode: Effect.suspend(() => Schema.decodeUnknown(schema)(raw)).pipe(
           // Runs after the attempt, outside its key scrubbing: a body may echo the key.
           Effect.mapError((error) => {
             const { issue, cause } = describeParseError(error)
