@@ -10,6 +10,7 @@ import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as TestClock from "effect/TestClock"
 import { NodeContainerFiles, NodeContainersClient, NodeUpload } from "../src/index.js"
+import { skip } from "../src/internal/download.js"
 import { apiKey, binary, expectBytes, newContainer, withClient } from "./endpointSuite.js"
 
 const client = withClient(NodeContainersClient.layer)
@@ -203,5 +204,18 @@ describe("NodeContainerFiles", () => {
         expect(fs.readdirSync(dir)).toEqual(["out.bin"])
       }),
     )
+  })
+})
+
+describe("download's write loop", () => {
+  const bytes = (...values: Array<number>) => new Uint8Array(values)
+
+  it("after a short write, continues from the first byte not written", () => {
+    const buffers = [bytes(1, 2, 3), bytes(4, 5), bytes(6)]
+    expect(skip(buffers, 0)).toEqual(buffers)
+    expect(skip(buffers, 2)).toEqual([bytes(3), bytes(4, 5), bytes(6)])
+    expect(skip(buffers, 3)).toEqual([bytes(4, 5), bytes(6)])
+    expect(skip(buffers, 4)).toEqual([bytes(5), bytes(6)])
+    expect(skip(buffers, 6)).toEqual([])
   })
 })
