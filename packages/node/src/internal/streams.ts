@@ -16,18 +16,14 @@ import * as Stream from "effect/Stream"
 const ignore = () => {}
 
 /** How much a response body may queue for a consumer that has not pulled yet. */
-const queueLimit = 512 * 1024
+const queueLimit = 64 * 1024
 
 /**
  * A `Readable` as a `Stream`, chunks as the readable delivers them (never copied together).
- * A consumer waiting for bytes is woken once per turn of the event loop (`setImmediate`), with
- * every chunk that arrived in that turn, or at once when 512 KiB wait: each pull costs the
- * Effect stream machinery the same whatever it carries, and woken per 64 KiB socket read a
- * download cost twice the CPU of `fetch` and 8 times the pulls (with this, a 256 MiB download
- * takes about 8 socket reads per pull). Backpressure: the readable is paused once 512 KiB
- * wait and resumed when the consumer pulls; a paused undici body stops reading its socket. If
- * the stream ends before the readable did (the consumer stopped, failed or was interrupted),
- * the readable is destroyed, which aborts its request.
+ * Backpressure: the readable is paused once 64 KiB wait for the consumer and resumed when it
+ * pulls; a paused undici body stops reading its socket. If the stream ends before the readable
+ * did (the consumer stopped, failed or was interrupted), the readable is destroyed, which
+ * aborts its request.
  */
 export const fromReadable = <E>(
   readable: Readable,
@@ -38,10 +34,7 @@ export const fromReadable = <E>(
     let queued = 0
     let ended = false
     let wake: (() => void) | undefined
-    let wakeLater: NodeJS.Immediate | undefined
     const notify = () => {
-      if (wakeLater !== undefined) clearImmediate(wakeLater)
-      wakeLater = undefined
       const resume = wake
       wake = undefined
       resume?.()
@@ -49,12 +42,8 @@ export const fromReadable = <E>(
     const onData = (chunk: Uint8Array) => {
       queue.push(chunk)
       queued += chunk.byteLength
-      if (queued >= queueLimit) {
-        readable.pause()
-        notify()
-      } else if (wake !== undefined && wakeLater === undefined) {
-        wakeLater = setImmediate(notify)
-      }
+      if (queued >= queueLimit) readable.pause()
+      notify()
     }
     const onEnd = () => {
       ended = true
@@ -91,7 +80,6 @@ export const fromReadable = <E>(
     return Stream.repeatEffectChunkOption(pull).pipe(
       Stream.ensuring(
         Effect.sync(() => {
-          if (wakeLater !== undefined) clearImmediate(wakeLater)
           readable.off("data", onData)
           readable.off("end", onEnd)
           readable.off("close", notify)
