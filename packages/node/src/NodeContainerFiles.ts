@@ -33,7 +33,7 @@ export interface Progress {
  * @category models
  */
 export interface DownloadOptions {
-  /** Called once when the response headers arrive (`bytes: 0`), then after each chunk is written. */
+  /** Called once when the response headers arrive (`bytes: 0`), then after each write to the file. */
   readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
 }
 
