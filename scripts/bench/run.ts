@@ -211,7 +211,7 @@ const listAndRetrieve = async (fast: Server, slow: Server): Promise<ReadonlyArra
         listReps,
       ),
       // The same walk without the consumer's work: the request chain alone, which no prefetch
-      // can shorten. It bounds what the list-with-work target can reach (see targetsOf).
+      // can shorten. It bounds what the list-with-work target can reach (see listBound).
       await measure(
         `List ${config.files} files, page size ${pageSize}, ${serverLatencyMs} ms server latency, no consumer work`,
         contenderNames,

@@ -39,7 +39,7 @@ export const pages = <P, R>(
       const walk = Stream.paginateEffect(after, (cursor) =>
         Effect.map(fetchPage(cursor), (page) => [page.decode, nextCursor(page.raw)] as const),
       )
-      if (options.pagePrefetch === 0) return Stream.mapEffect(walk, (decode) => decode)
+      if (options.pagePrefetch <= 0) return Stream.mapEffect(walk, (decode) => decode)
       // The check waits for a later turn of the event loop. Run in the turn the page arrived in,
       // it held back the next page's request, which a transport may write only on a later turn
       // (undici does on a reused connection). The consumer is behind the producer: no cost.
