@@ -225,6 +225,26 @@ describe("retry policy", () => {
     }).pipe(Effect.provide(stub.layer))
   })
 
+  // The live clock's timer is a plain setTimeout (see deadline.ts): these run in real time.
+  it.live("on the live clock, a stalled attempt times out and is interrupted", () => {
+    let interrupted = false
+    const stalled = Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => (interrupted = true))))
+    const stub = Stub.layer(() => stalled, { timeout: "20 millis", maxRetries: 0 })
+    return Effect.gen(function* () {
+      const error = yield* Effect.flip(ContainerFiles.retrieve("c", "f"))
+      expect(error._tag).toBe("TimeoutError")
+      expect(interrupted).toBe(true)
+    }).pipe(Effect.provide(stub.layer))
+  })
+
+  it.live("on the live clock, a timeout longer than setTimeout can hold does not fire early", () => {
+    const stub = Stub.layer(() => Effect.as(Effect.sleep("30 millis"), ok), { timeout: "30 days" })
+    return Effect.gen(function* () {
+      expect((yield* ContainerFiles.retrieve("c", "f")).id).toBe("cfile_1")
+      expect(stub.requests).toHaveLength(1)
+    }).pipe(Effect.provide(stub.layer))
+  })
+
   it.effect("interrupting during a backoff wait stops at once and sends nothing more", () => {
     const stub = Stub.layer(() => failing(500))
     return Effect.gen(function* () {
