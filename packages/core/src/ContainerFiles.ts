@@ -64,12 +64,7 @@ export const pages = (
   containerId: string,
   params: ListParams = {},
 ): Stream.Stream<ContainerFileList, ContainersError, ContainersClient> =>
-  walkPages(params.after, (after) =>
-    Effect.flatMap(
-      listEndpoint(containerId, { ...params, ...(after === undefined ? {} : { after }) }),
-      (endpoint) => Request.parsed(endpoint, ContainerFileList),
-    ),
-  )
+  walkPages(listEndpoint(containerId, params), ContainerFileList)
 
 /**
  * Every file of a container, across all pages, each exactly once and in server order.

@@ -64,11 +64,7 @@ export const list = (
 export const pages = (
   params: ContainerListParams = {},
 ): Stream.Stream<ContainerList, ContainersError, ContainersClient> =>
-  walkPages(params.after, (after) =>
-    Effect.flatMap(listEndpoint({ ...params, ...(after === undefined ? {} : { after }) }), (endpoint) =>
-      Request.parsed(endpoint, ContainerList),
-    ),
-  )
+  walkPages(listEndpoint(params), ContainerList)
 
 /**
  * Every container, across all pages, each exactly once and in server order. `limit` here is

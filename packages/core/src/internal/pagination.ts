@@ -3,10 +3,11 @@
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import type * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { ContainersClient } from "../ContainersClient.js"
 import type { ContainersError } from "../ContainersError.js"
-import type { Parsed } from "./request.js"
+import * as Request from "./request.js"
 
 const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === "object" && u !== null
 
@@ -25,19 +26,23 @@ const nextCursor = (raw: unknown): Option.Option<string> => {
 }
 
 /**
- * Walks the pages from `after`. Each page request runs the full retry policy, so a failed
- * page is fetched again with the same cursor: nothing is lost or repeated. With `pagePrefetch`
- * n > 0 a producer fiber keeps up to n pages ready, and it asks for the next page as soon as a
- * body is parsed: the schema check runs on the consumer's side, while the server answers.
+ * Walks the pages of `endpoint` (its query's `after`, if any, is where the walk starts). The
+ * endpoint is built and its parameters checked once; each later page only changes `after`.
+ * Each page request runs the full retry policy, so a failed page is fetched again with the
+ * same cursor: nothing is lost or repeated. With `pagePrefetch` n > 0 a producer fiber keeps up
+ * to n pages ready, and it asks for the next page as soon as a body is parsed: the schema
+ * check runs on the consumer's side, while the server answers.
  */
-export const pages = <P, R>(
-  after: string | undefined,
-  fetchPage: (after: string | undefined) => Effect.Effect<Parsed<P>, ContainersError, R>,
-): Stream.Stream<P, ContainersError, R | ContainersClient> =>
+export const pages = <A, I, R>(
+  endpoint: Effect.Effect<Request.Endpoint, ContainersError, R>,
+  schema: Schema.Schema<A, I>,
+): Stream.Stream<A, ContainersError, R | ContainersClient> =>
   Stream.unwrap(
-    Effect.map(ContainersClient, ({ options }) => {
-      const walk = Stream.paginateEffect(after, (cursor) =>
-        Effect.map(fetchPage(cursor), (page) => [page.decode, nextCursor(page.raw)] as const),
+    Effect.zipWith(ContainersClient, endpoint, ({ options }, first) => {
+      const page = (after: string | undefined) =>
+        Request.parsed(after === undefined ? first : { ...first, query: { ...first.query, after } }, schema)
+      const walk = Stream.paginateEffect(undefined as string | undefined, (cursor) =>
+        Effect.map(page(cursor), (parsed) => [parsed.decode, nextCursor(parsed.raw)] as const),
       )
       if (options.pagePrefetch <= 0) return Stream.mapEffect(walk, (decode) => decode)
       // The check waits for a later turn of the event loop. Run in the turn the page arrived in,
