@@ -52,7 +52,12 @@ export interface Options {
    * ends the retries with the error instead of retrying early. Default 60 seconds.
    */
   readonly maxRetryAfter?: Duration.DurationInput | undefined
-  /** Pages fetched ahead while a `stream` or `pages` consumer works. Default 1; 0 disables. */
+  /**
+   * How far a `stream` or `pages` walk runs ahead of its consumer. Default 1: the next page is
+   * asked for as soon as a page arrives, and fetched while that one is consumed. With n > 1, up
+   * to n - 1 arrived pages also wait in a buffer (and the walk holds one more while it waits
+   * for room). 0: each page is asked for only when the consumer wants it.
+   */
   readonly pagePrefetch?: number | undefined
   /**
    * Send the current span as `traceparent`/`b3` headers. Default true; turn it off when a
