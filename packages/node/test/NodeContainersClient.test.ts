@@ -1,4 +1,6 @@
 import type * as Http from "node:http"
+import * as v8 from "node:v8"
+import * as vm from "node:vm"
 import * as Cookies from "@effect/platform/Cookies"
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
@@ -208,6 +210,28 @@ describe("NodeContainersClient.layerHttpClient", () => {
         expect(next.path).toBe("/next")
         yield* awaitPromise(server.connection(1), "a second connection")
       }).pipe(Effect.provide(client)),
+  )
+
+  it.scopedLive("a response dropped unread is destroyed once collected, closing its connection", () =>
+    Effect.gen(function* () {
+      const big = bigBody(64 * 1024 * 1024)
+      const server = yield* rawServer(big.handler)
+      // Only the status is looked at; the response is dropped with its body unread.
+      expect(yield* Effect.map(send(HttpClientRequest.get(server.url)), (response) => response.status)).toBe(
+        200,
+      )
+      const connection = yield* awaitPromise(server.connection(0), "the request arrives")
+      v8.setFlagsFromString("--expose-gc")
+      const gc = vm.runInNewContext("gc") as () => void
+      let closed = false
+      void connection.closed.then(() => (closed = true))
+      for (let round = 0; round < 50 && !closed; round++) {
+        gc()
+        yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 10)))
+      }
+      expect(closed).toBe(true)
+      expect(big.state.written).toBeLessThan(64 * 1024 * 1024)
+    }).pipe(Effect.provide(client)),
   )
 
   it.scopedLive("a slow consumer gets every byte of a 32 MiB body", () =>

@@ -23,6 +23,11 @@ const decoder = new TextDecoder()
 
 const ignore = () => {}
 
+// A response dropped unread holds its connection until its body is consumed. As the platform's
+// `HttpClient.make` does, its body is destroyed once the response is collected; a read that
+// begins takes the body out of this registry.
+const unread = new FinalizationRegistry<ResponseData["body"]>((body) => body.destroy())
+
 export class UndiciResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
   readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
   readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
@@ -44,6 +49,7 @@ export class UndiciResponse extends Inspectable.Class implements HttpClientRespo
     // A body destroyed while nobody reads it (interruption, a response never used) emits
     // "error"; unheard, that would crash the process.
     source.body.on("error", ignore)
+    unread.register(this, source.body, this)
   }
 
   get cookies(): Cookies.Cookies {
@@ -67,6 +73,7 @@ export class UndiciResponse extends Inspectable.Class implements HttpClientRespo
   private get bytes(): Effect.Effect<Uint8Array<ArrayBuffer>, HttpClientError.ResponseError> {
     if (this.body !== undefined) return this.body
     return Effect.async((resume) => {
+      unread.unregister(this)
       this.bodyRead ??= this.source.body.bytes().then(
         (bytes) => (this.body = Exit.succeed(bytes)),
         (cause: unknown) => (this.body = Exit.fail(this.decodeError(cause))),
@@ -127,7 +134,10 @@ export class UndiciResponse extends Inspectable.Class implements HttpClientRespo
   /** The body as it arrives; once a whole-body read has begun, that read's bytes. */
   get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
     if (this.bodyRead !== undefined) return Stream.fromEffect(this.bytes)
-    return fromReadable(this.source.body, (cause) => this.decodeError(cause))
+    return Stream.suspend(() => {
+      unread.unregister(this)
+      return fromReadable(this.source.body, (cause) => this.decodeError(cause))
+    })
   }
 
   /** The platform's shape; the body is shown only if it was already read (inspecting never reads it). */
