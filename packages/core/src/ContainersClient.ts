@@ -53,10 +53,10 @@ export interface Options {
    */
   readonly maxRetryAfter?: Duration.DurationInput | undefined
   /**
-   * How far a `stream` or `pages` walk runs ahead of its consumer. Default 1: the next page is
-   * asked for as soon as a page arrives, and fetched while that one is consumed. With n > 1, up
-   * to n - 1 arrived pages also wait in a buffer (and the walk holds one more while it waits
-   * for room). 0: each page is asked for only when the consumer wants it.
+   * How far a `stream` or `pages` walk runs ahead of its consumer. With n > 0 (default 1) the
+   * next page is asked for as soon as a page arrives, and the walk goes on while the consumer
+   * works: up to n pages wait, one more waits for room, and the next one is being fetched
+   * (n + 2 pages ahead at most). 0: each page is asked for only when the consumer wants it.
    */
   readonly pagePrefetch?: number | undefined
   /**

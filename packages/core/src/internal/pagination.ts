@@ -54,8 +54,9 @@ const afterQueuedWrites: Effect.Effect<void> =
  * same cursor: nothing is lost or repeated.
  *
  * With `pagePrefetch` n > 0 the next page is asked for as soon as a page's body is parsed,
- * before that page is handed on, so the schema check and the consumer's work overlap the
- * server's answer; n > 1 adds a buffer of n - 1 pages.
+ * before that page is handed on, and the walk goes on while the consumer works: up to n pages
+ * wait in a buffer, one more waits for room, and the next one's request is in flight. The
+ * schema check runs on the consumer's side, overlapping the server's answer.
  */
 export const pages = <A, I, R>(
   endpoint: Effect.Effect<Request.Endpoint, ContainersError, R>,
@@ -94,9 +95,8 @@ export const pages = <A, I, R>(
           return Effect.as(afterQueuedWrites, [parsed.decode, Option.some(next)] as const)
         }),
       )
-      const checked = Stream.mapEffect(walk, (decode) => decode)
-      return options.pagePrefetch === 1
-        ? checked
-        : Stream.buffer(checked, { capacity: options.pagePrefetch - 1 })
+      // The buffer lets the walk go on while the consumer is busy; the check runs on the
+      // consumer's side.
+      return Stream.mapEffect(Stream.buffer(walk, { capacity: options.pagePrefetch }), (decode) => decode)
     }),
   )
