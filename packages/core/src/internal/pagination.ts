@@ -27,12 +27,10 @@ const nextCursor = (raw: unknown): Option.Option<string> => {
   return isRecord(last) && typeof last.id === "string" ? Option.some(last.id) : Option.none()
 }
 
-type Schedule = (callback: () => void) => unknown
-
 // Node's setImmediate, where there is one: undici writes a request to a reused keep-alive
 // connection only in a callback queued that way.
-const immediate = (globalThis as { setImmediate?: Schedule }).setImmediate
-const clearImmediate = (globalThis as { clearImmediate?: (handle: unknown) => void }).clearImmediate
+const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate
+const cancelImmediate = (globalThis as { clearImmediate?: (handle: unknown) => void }).clearImmediate
 
 /**
  * Waits until callbacks queued by `setImmediate` so far have run, so a request just made is
@@ -40,11 +38,11 @@ const clearImmediate = (globalThis as { clearImmediate?: (handle: unknown) => vo
  * the write that way) it does not wait.
  */
 const afterQueuedWrites: Effect.Effect<void> =
-  immediate === undefined || clearImmediate === undefined
+  immediate === undefined || cancelImmediate === undefined
     ? Effect.void
     : Effect.async<void>((resume) => {
         const handle = immediate(() => resume(Effect.void))
-        return Effect.sync(() => clearImmediate(handle))
+        return Effect.sync(() => cancelImmediate(handle))
       })
 
 /**
@@ -91,7 +89,7 @@ export const pages = <A, I, R>(
           if (Option.isNone(after)) return Effect.succeed([parsed.decode, Option.none()] as const)
           const next = ahead(after.value)
           // Hand this page on (its check, the consumer's work) only once the next request is
-          // on the wire: run in this turn, they held the write back by 150-250 µs a page.
+          // on the wire: run in this turn, they would run ahead of the write.
           return Effect.as(afterQueuedWrites, [parsed.decode, Option.some(next)] as const)
         }),
       )
