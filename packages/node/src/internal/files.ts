@@ -2,12 +2,21 @@
  * File-system steps shared by uploads and downloads, with failures put in words.
  */
 
+import * as nodeFs from "node:fs"
 import type * as PlatformError from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { ContainersError } from "@openai-containers/core"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
+import { fromReadable } from "./streams.js"
+
+/**
+ * How much of a file one read takes. 64 KiB, under glibc's threshold for mapping an allocation
+ * on its own, so freed buffers are reused: uploading 1 GiB peaked at 126-129 MiB RSS with
+ * 64 KiB reads against 123-141 MiB with 256 KiB ones (`scripts/memory.ts`, five runs each).
+ */
+const chunkSize = 64 * 1024
 
 const describe = (path: string, error: PlatformError.PlatformError): string =>
   error._tag === "SystemError" && error.reason === "NotFound"
@@ -29,27 +38,33 @@ export const fileSize = (path: string): Effect.Effect<number, ContainersError.In
 /**
  * Reads exactly `size` bytes of the file. The size went into the request's Content-Length,
  * so a file that shrank while being sent fails the upload instead of sending a short body.
+ *
+ * A Node read stream, not the platform's `FileSystem.stream`, which allocated about 47 KiB of
+ * JavaScript objects per chunk read (a 1 GiB upload: 267 MiB of garbage, against 60 MiB with
+ * this) and took twice the CPU to read a file.
  */
-export const readExactly = (path: string, size: number): Stream.Stream<Uint8Array, unknown> => {
-  let read = 0
-  const counted = Stream.unwrap(
-    Effect.map(FileSystem.FileSystem, (fs) => fs.stream(path, { bytesToRead: size, chunkSize: 256 * 1024 })),
-  ).pipe(
-    Stream.tap((chunk) =>
-      Effect.sync(() => {
-        read += chunk.byteLength
-      }),
-    ),
-    Stream.provideLayer(NodeFileSystem.layer),
-  )
-  const check = Stream.suspend(() =>
-    read === size
-      ? Stream.empty
-      : Stream.fail(
-          new ContainersError.InvalidRequestError({
-            message: `${path} shrank to ${read} bytes while it was sent (expected ${size})`,
-          }),
-        ),
-  )
-  return Stream.concat(counted, check)
-}
+export const readExactly = (path: string, size: number): Stream.Stream<Uint8Array, unknown> =>
+  Stream.suspend(() => {
+    if (size === 0) return Stream.empty
+    let read = 0
+    // `end` is inclusive. The stream opens the file on its first read and closes it when
+    // it ends or is destroyed (the upload stopped).
+    const file = nodeFs.createReadStream(path, { start: 0, end: size - 1, highWaterMark: chunkSize })
+    const bytes = Stream.mapChunks(
+      fromReadable(file, (cause) => cause),
+      (chunk) => {
+        for (const piece of chunk) read += piece.byteLength
+        return chunk
+      },
+    )
+    const check = Stream.suspend(() =>
+      read === size
+        ? Stream.empty
+        : Stream.fail(
+            new ContainersError.InvalidRequestError({
+              message: `${path} shrank to ${read} bytes while it was sent (expected ${size})`,
+            }),
+          ),
+    )
+    return Stream.concat(bytes, check)
+  })
