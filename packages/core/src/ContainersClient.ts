@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
@@ -255,3 +256,41 @@ export const withOptions =
         : Stream.updateService(self as Stream.Stream<unknown, unknown, unknown>, ContainersClient, update)
     ) as WithClient<X>
   }
+
+/**
+ * The key under which an `HttpClientResponse` can offer its body with the idle timeout built
+ * in (see {@link IdleTimeoutBody}).
+ *
+ * @since 0.1.0
+ * @category transport
+ */
+export const IdleTimeoutBody: unique symbol = Symbol.for("@openai-containers/core/IdleTimeoutBody")
+
+/**
+ * For transports: a response that implements this watches the content stream's idle timeout
+ * itself. Without it, `ContainerFiles.content` reads the body through a fiber that hands each
+ * chunk on while a watchdog keeps time, which cost about a seventh of a download's CPU. The
+ * Node layer's responses implement it.
+ *
+ * The returned stream fails with `onIdle()` once it has been pulled and no bytes have
+ * arrived for `timeout` on the Effect `Clock` (so `TestClock` drives it); time the consumer
+ * spends between pulls does not count. Interrupting or ending it early aborts the body.
+ *
+ * @since 0.1.0
+ * @category transport
+ */
+export interface IdleTimeoutBody {
+  readonly [IdleTimeoutBody]: <E>(
+    timeout: Duration.Duration,
+    onIdle: () => E,
+  ) => Stream.Stream<Uint8Array, HttpClientError.ResponseError | E>
+}
+
+/**
+ * Whether a response implements {@link IdleTimeoutBody}.
+ *
+ * @since 0.1.0
+ * @category transport
+ */
+export const hasIdleTimeoutBody = (u: unknown): u is IdleTimeoutBody =>
+  typeof u === "object" && u !== null && IdleTimeoutBody in u

@@ -5,8 +5,12 @@
 import { Readable } from "node:stream"
 import { describe, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import * as TestClock from "effect/TestClock"
 import { fromReadable, toReadable } from "../src/internal/streams.js"
 
 const KiB = 1024
@@ -176,4 +180,73 @@ describe("fromReadable (a response body)", () => {
       expect(error).toEqual({ wrapped: boom })
     }),
   )
+
+  describe("with an idle timeout", () => {
+    const idle = { timeout: Duration.seconds(10), onIdle: () => "idle" as const }
+
+    /** A readable that pushes only when the test says so. */
+    const manual = () => new Readable({ read() {} })
+
+    it.effect("a pull that waits the whole timeout fails with onIdle(), and the readable is destroyed", () =>
+      Effect.gen(function* () {
+        const readable = manual()
+        const fiber = yield* Effect.fork(Stream.runCollect(fromReadable(readable, (e) => e, idle)))
+        readable.push(Buffer.from([1]))
+        yield* settle
+        yield* TestClock.adjust("9999 millis")
+        expect(Option.isNone(yield* Fiber.poll(fiber))).toBe(true)
+        yield* TestClock.adjust("1 millis")
+        yield* settle
+        expect(Option.isSome(yield* Fiber.poll(fiber))).toBe(true)
+        expect(yield* Effect.flip(Fiber.join(fiber))).toBe("idle")
+        expect(readable.destroyed).toBe(true)
+      }),
+    )
+
+    it.effect("bytes within the timeout start the wait anew", () =>
+      Effect.gen(function* () {
+        const readable = manual()
+        const fiber = yield* Effect.fork(Stream.runCollect(fromReadable(readable, (e) => e, idle)))
+        for (let i = 0; i < 3; i++) {
+          yield* TestClock.adjust("9 seconds")
+          readable.push(Buffer.from([i]))
+          yield* settle
+        }
+        readable.push(null)
+        yield* settle
+        const chunks = yield* Fiber.join(fiber)
+        expect(Buffer.concat(Chunk.toArray(chunks))).toEqual(Buffer.from([0, 1, 2]))
+      }),
+    )
+
+    it.effect("time the consumer spends between pulls is not idle", () =>
+      Effect.gen(function* () {
+        const readable = manual()
+        readable.push(Buffer.from([1]))
+        const seen: Array<number> = []
+        const fiber = yield* Effect.fork(
+          Stream.runForEach(
+            fromReadable(readable, (e) => e, idle),
+            (chunk) =>
+              Effect.zipRight(
+                Effect.sync(() => seen.push(...chunk)),
+                Effect.sleep("1 minute"),
+              ),
+          ),
+        )
+        yield* settle
+        // The consumer works on the first byte for a minute, six timeouts long.
+        yield* TestClock.adjust("1 minute")
+        yield* settle
+        expect(Option.isNone(yield* Fiber.poll(fiber))).toBe(true)
+        readable.push(Buffer.from([2]))
+        readable.push(null)
+        yield* settle
+        yield* TestClock.adjust("1 minute")
+        yield* settle
+        expect(yield* Fiber.join(fiber)).toBeUndefined()
+        expect(seen).toEqual([1, 2])
+      }),
+    )
+  })
 })

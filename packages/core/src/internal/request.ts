@@ -12,7 +12,12 @@ import * as Effect from "effect/Effect"
 import { constTrue } from "effect/Function"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import { ContainersClient, type ResolvedOptions } from "../ContainersClient.js"
+import {
+  ContainersClient,
+  hasIdleTimeoutBody,
+  IdleTimeoutBody,
+  type ResolvedOptions,
+} from "../ContainersClient.js"
 import { type ContainersError, ResponseDecodeError, TimeoutError } from "../ContainersError.js"
 import { deadline } from "./deadline.js"
 import {
@@ -229,10 +234,16 @@ export const bytes = (
         Effect.tap((response) => onResponse(responseInfo(response))),
         Effect.withParentSpan(span),
       )
+      const onIdle = timeoutError(endpoint, options.timeout, "idle")
+      if (hasIdleTimeoutBody(response)) {
+        return Stream.mapError(response[IdleTimeoutBody](options.timeout, onIdle), (error) =>
+          error._tag === "TimeoutError" ? error : fromPlatformError(endpoint, error),
+        )
+      }
       return idleTimeout(
         Stream.mapError(response.stream, (error) => fromPlatformError(endpoint, error)),
         options.timeout,
-        timeoutError(endpoint, options.timeout, "idle"),
+        onIdle,
       )
     }),
   )

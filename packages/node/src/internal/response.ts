@@ -1,7 +1,8 @@
 /**
  * An undici response as an `HttpClientResponse`. The body is read once: `text`, `json`,
  * `arrayBuffer`, `formData` and `urlParamsBody` share one cached read, so any of them can be
- * used any number of times; `stream` reads the body as it arrives instead.
+ * used any number of times; `stream` reads the body as it arrives instead, and so does the
+ * `ContainersClient.IdleTimeoutBody` method, which keeps the content idle timeout too.
  */
 /// <reference path="./undici.d.ts" />
 import * as Cookies from "@effect/platform/Cookies"
@@ -11,13 +12,15 @@ import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as UrlParams from "@effect/platform/UrlParams"
+import { ContainersClient } from "@openai-containers/core"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import type { ResponseData } from "undici/lib/api/api-request.js"
-import { fromReadable } from "./streams.js"
+import { fromReadable, type Idle } from "./streams.js"
 
 const decoder = new TextDecoder()
 
@@ -133,10 +136,24 @@ export class UndiciResponse extends Inspectable.Class implements HttpClientRespo
 
   /** The body as it arrives; once a whole-body read has begun, that read's bytes. */
   get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
+    return this.streamWith(undefined)
+  }
+
+  /** The body as it arrives, failing with `onIdle()` after `timeout` without bytes. */
+  [ContainersClient.IdleTimeoutBody]<E>(
+    timeout: Duration.Duration,
+    onIdle: () => E,
+  ): Stream.Stream<Uint8Array, HttpClientError.ResponseError | E> {
+    return this.streamWith({ timeout, onIdle })
+  }
+
+  private streamWith<E>(
+    idle: Idle<E> | undefined,
+  ): Stream.Stream<Uint8Array, HttpClientError.ResponseError | E> {
     if (this.bodyRead !== undefined) return Stream.fromEffect(this.bytes)
     return Stream.suspend(() => {
       unread.unregister(this)
-      return fromReadable(this.source.body, (cause) => this.decodeError(cause))
+      return fromReadable(this.source.body, (cause) => this.decodeError(cause), idle)
     })
   }
 

@@ -5,6 +5,8 @@
 import { Readable } from "node:stream"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
+import type * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
@@ -18,25 +20,43 @@ const ignore = () => {}
 /** How much a response body may queue for a consumer that has not pulled yet. */
 const queueLimit = 64 * 1024
 
+/** An idle timeout kept by `fromReadable` itself. */
+export interface Idle<E> {
+  readonly timeout: Duration.Duration
+  readonly onIdle: () => E
+}
+
 /**
  * A `Readable` as a `Stream`, chunks as the readable delivers them (never copied together).
  * Backpressure: the readable is paused once 64 KiB wait for the consumer and resumed when it
  * pulls; a paused undici body stops reading its socket. If the stream ends before the readable
  * did (the consumer stopped, failed or was interrupted), the readable is destroyed, which
  * aborts its request.
+ *
+ * With `idle`, the stream fails with `onIdle()` once a pull has waited `timeout` (on the
+ * Effect `Clock`) for a chunk. One watchdog fiber per stream checks the wait; the chunks pass
+ * no fiber but the consumer's.
  */
-export const fromReadable = <E>(
+export const fromReadable = <E, E2 = never>(
   readable: Readable,
   onError: (cause: unknown) => E,
-): Stream.Stream<Uint8Array, E> =>
-  Stream.suspend(() => {
+  idle?: Idle<E2>,
+): Stream.Stream<Uint8Array, E | E2> => {
+  const make = (
+    clock: Clock.Clock | undefined,
+  ): { readonly stream: Stream.Stream<Uint8Array, E | E2>; readonly watch: Effect.Effect<void> } => {
     let queue: Array<Uint8Array> = []
     let queued = 0
     let ended = false
     let wake: (() => void) | undefined
+    // When the pull now waiting began to wait; -1 while none waits.
+    let waitingSince = -1
+    // Boxed: `onIdle()` may return any value, `undefined` included.
+    let idleFailure: { readonly error: E2 } | undefined
     const notify = () => {
       const resume = wake
       wake = undefined
+      waitingSince = -1
       resume?.()
     }
     const onData = (chunk: Uint8Array) => {
@@ -56,7 +76,7 @@ export const fromReadable = <E>(
     // stream stops, or destroyed by it) is already handled and must not crash the process.
     readable.on("error", ignore)
 
-    const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<E>> = Effect.suspend(() => {
+    const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<E | E2>> = Effect.suspend(() => {
       if (queue.length > 0) {
         const chunks = Chunk.unsafeFromArray(queue)
         queue = []
@@ -65,19 +85,34 @@ export const fromReadable = <E>(
         return Effect.succeed(chunks)
       }
       if (ended) return Effect.fail(Option.none())
+      if (idleFailure !== undefined) return Effect.fail(Option.some(idleFailure.error))
       if (readable.destroyed) {
         const cause = readable.errored ?? new Error("the body closed before its end")
         return Effect.fail(Option.some(onError(cause)))
       }
-      return Effect.async<Chunk.Chunk<Uint8Array>, Option.Option<E>>((resume) => {
+      return Effect.async<Chunk.Chunk<Uint8Array>, Option.Option<E | E2>>((resume) => {
+        if (clock !== undefined) waitingSince = clock.unsafeCurrentTimeMillis()
         wake = () => resume(pull)
         return Effect.sync(() => {
           wake = undefined
+          waitingSince = -1
         })
       })
     })
 
-    return Stream.repeatEffectChunkOption(pull).pipe(
+    // Sleeps until the current wait could reach the timeout, then fails it if it has.
+    const millis = idle === undefined ? 0 : Duration.toMillis(idle.timeout)
+    const watch: Effect.Effect<void> = Effect.suspend(() => {
+      if (clock === undefined || idle === undefined) return Effect.void
+      if (waitingSince < 0) return Effect.zipRight(Effect.sleep(millis), watch)
+      const waited = clock.unsafeCurrentTimeMillis() - waitingSince
+      if (waited < millis) return Effect.zipRight(Effect.sleep(millis - waited), watch)
+      idleFailure = { error: idle.onIdle() }
+      notify()
+      return Effect.void
+    })
+
+    const stream = Stream.repeatEffectChunkOption(pull).pipe(
       Stream.ensuring(
         Effect.sync(() => {
           readable.off("data", onData)
@@ -87,7 +122,16 @@ export const fromReadable = <E>(
         }),
       ),
     )
-  })
+    return { stream, watch }
+  }
+  if (idle === undefined) return Stream.suspend(() => make(undefined).stream)
+  return Stream.unwrapScoped(
+    Effect.flatMap(Effect.clock, (clock) => {
+      const { stream, watch } = make(clock)
+      return Effect.as(Effect.forkScoped(watch), stream)
+    }),
+  )
+}
 
 /**
  * A `Stream` as a `Readable` for undici to send. The stream runs in its own fiber, started on
