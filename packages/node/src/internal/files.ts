@@ -14,7 +14,8 @@ import { fromReadable } from "./streams.js"
 /**
  * How much of a file one read takes. 64 KiB, under glibc's threshold for mapping an allocation
  * on its own, so freed buffers are reused: uploading 1 GiB peaked at 126-129 MiB RSS with
- * 64 KiB reads against 123-141 MiB with 256 KiB ones (`scripts/memory.ts`, five runs each).
+ * 64 KiB reads against 123-141 MiB with 256 KiB ones (five runs each of a probe build of
+ * `scripts/memory.ts`, whose client started at 61 MiB).
  */
 const chunkSize = 64 * 1024
 
