@@ -46,6 +46,9 @@ interface StoredContainer {
   readonly seq: number
   json: ContainerJson
   readonly files: Map<string, StoredFile>
+  // The files in ascending `seq`, built on the first listing after a change: a walk of n files
+  // copies them once, not once per page.
+  listing: ReadonlyArray<StoredFile> | undefined
 }
 
 /** @internal */
@@ -101,7 +104,7 @@ export class Store {
       ...fields,
     }
     const seq = this.nextSeq(id)
-    this.containers.set(id, { seq, json, files: new Map() })
+    this.containers.set(id, { seq, json, files: new Map(), listing: undefined })
     return json
   }
 
@@ -141,6 +144,7 @@ export class Store {
       source: "user",
     }
     container.files.set(id, { seq: this.nextSeq(id), json, content })
+    container.listing = undefined
     container.json = { ...container.json, last_active_at: now }
     return json
   }
@@ -155,6 +159,7 @@ export class Store {
   deleteFile(containerId: string, fileId: string, now: number): boolean {
     const container = this.containers.get(containerId)
     if (container === undefined || !container.files.delete(fileId)) return false
+    container.listing = undefined
     container.json = { ...container.json, last_active_at: now }
     return true
   }
@@ -162,7 +167,8 @@ export class Store {
   listFiles(containerId: string, params: PageParams): Page<ContainerFileJson> | "unknown-cursor" | undefined {
     const container = this.containers.get(containerId)
     if (container === undefined) return undefined
-    return this.page(Array.from(container.files.values()), params)
+    container.listing ??= Array.from(container.files.values())
+    return this.page(container.listing, params)
   }
 
   allContainers(): ReadonlyArray<ContainerJson> {
@@ -180,28 +186,47 @@ export class Store {
     return seq
   }
 
-  // Items arrive in insertion order (Map iteration order), which is ascending `created_at`.
+  /**
+   * One page of `items`, which ascend by `seq` (Map insertion order, hence ascending
+   * `created_at`). The cursor's place is found by binary search, so a page costs its own size.
+   */
   private page<A extends { readonly id: string }>(
     items: ReadonlyArray<{ readonly seq: number; readonly json: A }>,
     params: PageParams,
   ): Page<A> | "unknown-cursor" {
-    const ordered = params.order === "asc" ? items : [...items].reverse()
-    let start = 0
+    // Ascending: the items after the cursor are [from, length). Descending: those before it
+    // are [0, to), listed from the end.
+    let from = 0
+    let to = items.length
     if (params.after !== undefined) {
       const cursor = this.seqById.get(params.after)
       if (cursor === undefined) return "unknown-cursor"
-      const index = ordered.findIndex((item) =>
-        params.order === "asc" ? item.seq > cursor : item.seq < cursor,
-      )
-      start = index === -1 ? ordered.length : index
+      if (params.order === "asc") from = firstAbove(items, cursor)
+      else to = firstAbove(items, cursor - 1)
     }
-    const data = ordered.slice(start, start + params.limit).map((item) => item.json)
+    const ascending = params.order === "asc"
+    const slice = ascending
+      ? items.slice(from, from + params.limit)
+      : items.slice(Math.max(from, to - params.limit), to).reverse()
+    const data = slice.map((item) => item.json)
     return {
       object: "list",
       data,
       first_id: data[0]?.id ?? null,
       last_id: data[data.length - 1]?.id ?? null,
-      has_more: start + params.limit < ordered.length,
+      has_more: ascending ? from + params.limit < items.length : to - params.limit > 0,
     }
   }
+}
+
+/** The index of the first item whose `seq` is above `seq` (`items` ascend by `seq`). */
+const firstAbove = (items: ReadonlyArray<{ readonly seq: number }>, seq: number): number => {
+  let low = 0
+  let high = items.length
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    if (items[middle]!.seq > seq) high = middle
+    else low = middle + 1
+  }
+  return low
 }
