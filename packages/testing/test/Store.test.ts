@@ -30,14 +30,19 @@ const model = (issued: ReadonlyArray<string>, live: ReadonlySet<string>, params:
   }
 }
 
+const withContainer = () => {
+  const store = new Store()
+  const container = store.createContainer(
+    { name: "c", expires_after: { anchor: "last_active_at", minutes: 20 }, memory_limit: "1g" },
+    0,
+  )
+  return { store, container }
+}
+
 describe("Store listing", () => {
   it("pages match the model through 2000 random adds, deletes and listings", () => {
     const random = generator(7)
-    const store = new Store()
-    const container = store.createContainer(
-      { name: "c", expires_after: { anchor: "last_active_at", minutes: 20 }, memory_limit: "1g" },
-      0,
-    )
+    const { store, container } = withContainer()
     const issued: Array<string> = []
     const live = new Set<string>()
     let listings = 0
@@ -72,11 +77,7 @@ describe("Store listing", () => {
   })
 
   it("a walk in either order sees every file once, also when files are added during it", () => {
-    const store = new Store()
-    const container = store.createContainer(
-      { name: "c", expires_after: { anchor: "last_active_at", minutes: 20 }, memory_limit: "1g" },
-      0,
-    )
+    const { store, container } = withContainer()
     const add = (i: number) => store.addFile(container.id, `f${i}.txt`, fromBytes(new Uint8Array(1)), i)!.id
     const present = Array.from({ length: 250 }, (_, i) => add(i))
     for (const order of ["asc", "desc"] as const) {
@@ -101,11 +102,7 @@ describe("Store listing", () => {
   })
 
   it("a cursor never issued is refused", () => {
-    const store = new Store()
-    const container = store.createContainer(
-      { name: "c", expires_after: { anchor: "last_active_at", minutes: 20 }, memory_limit: "1g" },
-      0,
-    )
+    const { store, container } = withContainer()
     expect(store.listFiles(container.id, { limit: 10, order: "asc", after: "cfile_nope" })).toBe(
       "unknown-cursor",
     )

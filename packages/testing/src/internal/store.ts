@@ -196,18 +196,18 @@ export class Store {
   ): Page<A> | "unknown-cursor" {
     // Ascending: the items after the cursor are [from, length). Descending: those before it
     // are [0, to), listed from the end.
+    const ascending = params.order === "asc"
     let from = 0
     let to = items.length
     if (params.after !== undefined) {
       const cursor = this.seqById.get(params.after)
       if (cursor === undefined) return "unknown-cursor"
-      if (params.order === "asc") from = firstAbove(items, cursor)
+      if (ascending) from = firstAbove(items, cursor)
       else to = firstAbove(items, cursor - 1)
     }
-    const ascending = params.order === "asc"
     const slice = ascending
       ? items.slice(from, from + params.limit)
-      : items.slice(Math.max(from, to - params.limit), to).reverse()
+      : items.slice(Math.max(0, to - params.limit), to).reverse()
     const data = slice.map((item) => item.json)
     return {
       object: "list",
