@@ -48,8 +48,8 @@ export const readExactly = (path: string, size: number): Stream.Stream<Uint8Arra
   Stream.suspend(() => {
     if (size === 0) return Stream.empty
     let read = 0
-    // `end` is inclusive. The stream opens the file on its first read and closes it when
-    // it ends or is destroyed (the upload stopped).
+    // `end` is inclusive. The read stream opens the file as soon as it is made (here, when
+    // this stream starts) and closes it when it ends or is destroyed (the upload stopped).
     const file = nodeFs.createReadStream(path, { start: 0, end: size - 1, highWaterMark: chunkSize })
     const bytes = Stream.mapChunks(
       fromReadable(file, (cause) => cause),
