@@ -12,6 +12,7 @@ import { FakeContainersApi, FakeContainersServer } from "@openai-containers/test
 import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -323,6 +324,53 @@ describe("NodeContainersClient.layerHttpClient", () => {
         ["y", "é"],
         ["x", "2"],
       ])
+    }).pipe(Effect.provide(client)),
+  )
+
+  it.scopedLive("a body that has all arrived is read at once, into a buffer of its own", () =>
+    Effect.gen(function* () {
+      const json = JSON.stringify({ data: Array.from({ length: 40 }, (_, i) => ({ id: `file_${i}` })) })
+      const ports: Array<number | undefined> = []
+      const server = yield* rawServer((req, res) => {
+        ports.push(req.socket.remotePort)
+        if (req.url === "/empty") return void res.writeHead(204).end()
+        if (req.url === "/late") {
+          res.writeHead(200, { "content-length": String(json.length) })
+          res.write(json.slice(0, 10))
+          return void setTimeout(() => res.end(json.slice(10)), 20)
+        }
+        // Headers and body in one write, so they arrive in one socket read.
+        res.writeHead(200, { "content-type": "application/json" }).end(json)
+      })
+      const whole = yield* send(HttpClientRequest.get(server.url))
+      // No wait for an `end` event: the read completes without a turn of the event loop.
+      const text = Effect.runSyncExit(whole.text)
+      expect(text).toStrictEqual(Exit.succeed(json))
+      const buffer = yield* whole.arrayBuffer
+      // Its own buffer, not a view into the socket's larger read buffer.
+      expect(buffer.byteLength).toBe(json.length)
+      expect(new TextDecoder().decode(buffer)).toBe(json)
+
+      const empty = yield* send(HttpClientRequest.get(`${server.url}/empty`))
+      expect(empty.status).toBe(204)
+      expect(Effect.runSyncExit(empty.text)).toStrictEqual(Exit.succeed(""))
+      expect((yield* empty.arrayBuffer).byteLength).toBe(0)
+
+      // Still arriving: read when the rest comes.
+      const late = yield* send(HttpClientRequest.get(`${server.url}/late`))
+      expect(yield* late.text).toBe(json)
+      expect(yield* late.json).toEqual(JSON.parse(json))
+
+      // The body taken at once was consumed to its end: its connection was free for the third.
+      expect(ports).toHaveLength(3)
+      expect(ports[2]).toBe(ports[0])
+
+      // Streamed first, the body is gone: a whole-body read after it fails, as it always did.
+      const streamed = yield* send(HttpClientRequest.get(server.url))
+      const chunks = yield* Stream.runCollect(streamed.stream)
+      expect(Buffer.concat(Chunk.toArray(chunks)).toString()).toBe(json)
+      const error = yield* Effect.flip(streamed.text)
+      expect([error._tag, error.reason]).toEqual(["ResponseError", "Decode"])
     }).pipe(Effect.provide(client)),
   )
 

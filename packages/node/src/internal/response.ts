@@ -41,6 +41,8 @@ export class UndiciResponse extends Inspectable.Class implements HttpClientRespo
   private bodyRead: Promise<Exit.Exit<Uint8Array<ArrayBuffer>, HttpClientError.ResponseError>> | undefined
   private body: Exit.Exit<Uint8Array<ArrayBuffer>, HttpClientError.ResponseError> | undefined
   private cachedText: string | undefined
+  /** Whether `stream` began reading the body as it arrives (it then has no whole-body read). */
+  private streamed = false
 
   constructor(
     readonly request: HttpClientRequest.HttpClientRequest,
@@ -75,6 +77,14 @@ export class UndiciResponse extends Inspectable.Class implements HttpClientRespo
   /** The whole body, read on first use and kept; interrupting the read destroys the body. */
   private get bytes(): Effect.Effect<Uint8Array<ArrayBuffer>, HttpClientError.ResponseError> {
     if (this.body !== undefined) return this.body
+    if (this.bodyRead === undefined && !this.streamed) {
+      const buffered = this.takeIfComplete()
+      if (buffered !== undefined) {
+        unread.unregister(this)
+        this.body = Exit.succeed(buffered)
+        return this.body
+      }
+    }
     return Effect.async((resume) => {
       unread.unregister(this)
       this.bodyRead ??= this.source.body.bytes().then(
@@ -86,6 +96,22 @@ export class UndiciResponse extends Inspectable.Class implements HttpClientRespo
         if (this.body === undefined) this.source.body.destroy()
       })
     })
+  }
+
+  /**
+   * The body, taken at once if all of it has arrived: a small response usually comes in the
+   * same socket read as its headers. `body.bytes()` would wait a microtask, an `end` event and
+   * two promise turns for the same bytes, on the path from one page to the next request.
+   */
+  private takeIfComplete(): Uint8Array<ArrayBuffer> | undefined {
+    const body = this.source.body
+    // Node's own flag for "the last chunk was pushed"; public API has none before `end`.
+    const state = (body as { readonly _readableState?: { readonly ended?: unknown } })._readableState
+    if (state?.ended !== true || body.destroyed || body.readableObjectMode) return undefined
+    // Everything buffered, in one buffer (null when the body is empty); `end` follows.
+    const chunk: Buffer | null = body.read()
+    // A copy: the chunk may be a view into a larger buffer, and `arrayBuffer` hands out `.buffer`.
+    return chunk === null ? new Uint8Array(0) : new Uint8Array(chunk)
   }
 
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
@@ -150,9 +176,10 @@ export class UndiciResponse extends Inspectable.Class implements HttpClientRespo
   private streamWith<E>(
     idle: Idle<E> | undefined,
   ): Stream.Stream<Uint8Array, HttpClientError.ResponseError | E> {
-    if (this.bodyRead !== undefined) return Stream.fromEffect(this.bytes)
+    if (this.body !== undefined || this.bodyRead !== undefined) return Stream.fromEffect(this.bytes)
     return Stream.suspend(() => {
       unread.unregister(this)
+      this.streamed = true
       return fromReadable(this.source.body, (cause) => this.decodeError(cause), idle)
     })
   }
