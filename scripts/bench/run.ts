@@ -2,7 +2,8 @@
  * The benchmark runner: this library (Node layer) against the official `openai` SDK and plain
  * `fetch`, against the fake Containers API served over HTTP on loopback by child processes.
  * Contenders are interleaved (round-robin, the starting one rotating each repetition) and each
- * figure is the median of the repetitions, with min and max.
+ * figure is the median of the repetitions, with min and max. Started by tsx, it runs itself and
+ * the server as an esbuild bundle under plain `node` (see `buildRunner`).
  *
  *   pnpm bench            full run (about 5 minutes), writes its section of BENCHMARKS.md
  *   pnpm bench:quick      small sizes, one repetition, prints only (CI: checks the code runs)
@@ -14,8 +15,7 @@ import * as fs from "node:fs"
 import { createRequire } from "node:module"
 import * as os from "node:os"
 import * as nodePath from "node:path"
-import { fileURLToPath } from "node:url"
-import { buildTransfer, bundleSize } from "./bundle.js"
+import { buildRunner, buildTransfer, bundleSize, here } from "./bundle.js"
 import { type ContenderName, contenderNames, make as makeContender, type Target } from "./contenders.js"
 import {
   type Target as Goal,
@@ -27,7 +27,6 @@ import {
   type Table,
 } from "./report.js"
 
-const here = nodePath.dirname(fileURLToPath(import.meta.url))
 const root = nodePath.resolve(here, "..", "..")
 const MiB = 1024 * 1024
 const apiKey = "sk-bench-local"
@@ -89,9 +88,9 @@ const spawnNode = (args: ReadonlyArray<string>) => {
   return child
 }
 
-/** Runs a TypeScript file of this folder in a child Node with the same loader (tsx). */
-const spawnTs = (file: string, args: ReadonlyArray<string>) =>
-  spawnNode([...process.execArgv, nodePath.join(here, file), ...args])
+/** The bundled server, built beside this bundled runner by `buildRunner`. */
+const spawnServer = (args: ReadonlyArray<string>) =>
+  spawnNode([nodePath.join(nodePath.dirname(process.argv[1]!), "server.mjs"), ...args])
 
 const firstLine = (child: ChildProcess): Promise<string> =>
   new Promise((resolve, reject) => {
@@ -112,7 +111,7 @@ interface Server {
 }
 
 const startServer = async (latency: number, files: number, bigFile: number): Promise<Server> => {
-  const child = spawnTs("server.ts", [
+  const child = spawnServer([
     "--api-key",
     apiKey,
     "--latency",
@@ -371,7 +370,7 @@ const machine = (load: ReadonlyArray<number>) => {
     `- machine: ${os.availableParallelism()} CPUs (${cpu}), ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB memory, ${os.type()} ${os.release()}`,
     `- Node.js ${process.version}; ${packages.map((p) => `${p} ${versionOf(p)}`).join(", ")}`,
     `- load average when the run started: ${load.map((l) => l.toFixed(2)).join(", ")}`,
-    `- command: \`pnpm ${quick ? "bench:quick" : "bench"}\` (at the repository root; \`${["tsx bench/run.ts", ...argv].join(" ")}\` in \`scripts/\`)`,
+    `- command: \`pnpm ${quick ? "bench:quick" : "bench"}\` (at the repository root; \`${["tsx bench/run.ts", ...argv].join(" ")}\` in \`scripts/\`, which runs itself and the server as esbuild bundles of plain JavaScript, Effect and \`openai\` loaded from \`node_modules\`)`,
   ].join("\n")
 }
 
@@ -473,8 +472,22 @@ const main = async () => {
   if (!quick && !argv.includes("--no-write") && only === undefined) writeSection(markdown)
 }
 
-main().then(
-  () => process.exit(0),
+/**
+ * Started by tsx, the runner builds itself and the server as plain JavaScript (`buildRunner`
+ * says why) and runs that build with the same flags; the build sets `BENCH_SOURCES`.
+ */
+const runBundled = async (): Promise<number> => {
+  const outdir = nodePath.join(here, "..", ".tmp", "bench")
+  const { runner } = await buildRunner(outdir)
+  const child = spawn(process.execPath, [runner, ...argv], {
+    stdio: "inherit",
+    env: { ...process.env, BENCH_SOURCES: here },
+  })
+  return new Promise((resolve) => child.once("exit", (code) => resolve(code ?? 1)))
+}
+
+;(process.env.BENCH_SOURCES === undefined ? runBundled() : main().then(() => 0)).then(
+  (code) => process.exit(code),
   (error: unknown) => {
     console.error(error)
     process.exit(1)
