@@ -22,6 +22,8 @@ export const summarize = (samples: ReadonlyArray<number>): Summary => {
 export interface Row {
   readonly contender: string
   readonly summary: Summary
+  /** The figures in the order measured; repetition i of every contender ran back to back. */
+  readonly samples?: ReadonlyArray<number> | undefined
 }
 
 /** A table of rows measuring one thing, with the unit and which direction is better. */
@@ -76,7 +78,20 @@ export const markdownTable = (table: Table): string => {
     ]
     lines.push(`| ${cells.join(" | ")} |`)
   }
-  return `**${table.title}**\n\n${lines.join("\n")}`
+  return `**${table.title}**\n\n${lines.join("\n")}${pairedLine(table)}`
+}
+
+/**
+ * Ours ÷ fetch within each repetition. Contenders of one repetition ran back to back, so a
+ * slow spell of the machine that spans a repetition cancels out of its ratio; the spread of
+ * these shows how much of a median's ratio is noise.
+ */
+const pairedLine = (table: Table): string => {
+  const ours = table.rows.find((r) => r.contender === "ours")?.samples
+  const fetch = table.rows.find((r) => r.contender === "fetch")?.samples
+  if (ours === undefined || fetch === undefined || ours.length < 2 || ours.length !== fetch.length) return ""
+  const ratios = ours.map((value, i) => (value / fetch[i]!).toFixed(2))
+  return `\n\nOurs ÷ fetch repetition by repetition: ${ratios.join(", ")}.`
 }
 
 /** A target: the measured ratio, the bound, and whether it holds. */

@@ -5,7 +5,7 @@
  * figure is the median of the repetitions, with min and max. Started by tsx, it runs itself and
  * the server as an esbuild bundle under plain `node` (see `buildRunner`).
  *
- *   pnpm bench            full run (about 5 minutes), writes its section of BENCHMARKS.md
+ *   pnpm bench            full run (about 7 minutes), writes its section of BENCHMARKS.md
  *   pnpm bench:quick      small sizes, one repetition, prints only (CI: checks the code runs)
  *
  * Flags: --quick, --no-write, --only list,retrieve,transfer,bundle, --reps N.
@@ -56,9 +56,9 @@ const config = quick
       retrieves: 5_000,
       concurrency: 32,
       bigFile: 512 * MiB,
-      listReps: 5,
+      listReps: 7,
       retrieveReps: 3,
-      transferReps: 3,
+      transferReps: 5,
       warmup: true,
     }
 const repsFlag = option("reps")
@@ -180,6 +180,7 @@ const measure = async (
   const rows: Array<Row> = names.map((contender) => ({
     contender,
     summary: summarize(samples.get(contender)!),
+    samples: samples.get(contender)!,
   }))
   log(`${title}: ${rows.map((r) => `${r.contender} ${r.summary.median.toFixed(0)} ms`).join(", ")}`)
   return { title, unit: "ms", kind: "time", rows }
@@ -291,9 +292,11 @@ const transfers = async (server: Server): Promise<ReadonlyArray<Table>> => {
       const peak = (name: string) => summarize(results.get(name)!.map((r) => r.peakRss / MiB))
       const base = (name: string) => summarize(results.get(name)!.map((r) => r.baselineRss / MiB))
       const cpu = (name: string) => summarize(results.get(name)!.map((r) => r.cpuMs / 1000))
+      const rates = (name: string) => results.get(name)!.map((r) => size / MiB / (r.ms / 1000))
       const rows = names.map((contender) => ({
         contender,
-        summary: summarize(results.get(contender)!.map((r) => size / MiB / (r.ms / 1000))),
+        summary: summarize(rates(contender)),
+        samples: rates(contender),
       }))
       const cells = Object.fromEntries(
         names.map((n) => [
