@@ -33,6 +33,8 @@ export interface Table {
   /** `time`: lower is better, ratios are contender/reference; `rate`: higher is better. */
   readonly kind: "time" | "rate" | "size"
   readonly rows: ReadonlyArray<Row>
+  /** Sentences printed under the table. */
+  readonly notes?: ReadonlyArray<string> | undefined
   /** Extra columns per contender, e.g. peak RSS. */
   readonly extra?:
     | {
@@ -78,7 +80,8 @@ export const markdownTable = (table: Table): string => {
     ]
     lines.push(`| ${cells.join(" | ")} |`)
   }
-  return `**${table.title}**\n\n${lines.join("\n")}${pairedLine(table)}`
+  const notes = (table.notes ?? []).map((note) => `\n\n${note}`).join("")
+  return `**${table.title}**\n\n${lines.join("\n")}${pairedLine(table)}${notes}`
 }
 
 /**

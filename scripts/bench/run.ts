@@ -149,6 +149,40 @@ const transfer = async (
 // Measuring
 // ---------------------------------------------------------------------------------------------
 
+/** The machine's CPU time so far (Linux `/proc/stat`, in ticks): all of it, and the hypervisor's steal. */
+const cpuTimes = (): { readonly total: number; readonly steal: number } | undefined => {
+  try {
+    const fields = fs
+      .readFileSync("/proc/stat", "utf8")
+      .split("\n")[0]!
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number)
+    // user nice system idle iowait irq softirq steal (guest time is counted in user already)
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = fields
+    if (steal === undefined) return undefined
+    return { total: user! + nice! + system! + idle! + iowait! + irq! + softirq! + steal, steal }
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * What share of the machine's CPU time the hypervisor took for other guests since `before`:
+ * time neither contender nor server could run, which hits the contender that needs more CPU
+ * per request hardest.
+ */
+const stealNote = (before: ReturnType<typeof cpuTimes>): ReadonlyArray<string> => {
+  const after = cpuTimes()
+  if (before === undefined || after === undefined || after.total === before.total) return []
+  const share = (after.steal - before.steal) / (after.total - before.total)
+  return [`CPU time stolen by the hypervisor while this table ran: ${(share * 100).toFixed(1)}%.`]
+}
+
+/** A full collection, when the runner was started with `--expose-gc` (`runBundled` does that). */
+const collectGarbage = (globalThis as { gc?: () => void }).gc ?? (() => {})
+
 /** The order of the contenders in repetition `rep`: round-robin, starting one further each time. */
 const rotate = <A>(items: ReadonlyArray<A>, rep: number): ReadonlyArray<A> =>
   items.map((_, i) => items[(i + rep) % items.length]!)
@@ -167,8 +201,11 @@ const measure = async (
 ): Promise<Table> => {
   const samples = new Map<string, Array<number>>(names.map((n) => [n, []]))
   if (config.warmup) for (const name of names) await warm(name)
+  const cpuBefore = cpuTimes()
   for (let rep = 0; rep < repetitions; rep++) {
     for (const name of rotate(names, rep)) {
+      // Each run starts from a collected heap, not with the previous contender's garbage.
+      collectGarbage()
       const start = performance.now()
       const checksum = await run(name)
       const ms = performance.now() - start
@@ -182,8 +219,9 @@ const measure = async (
     summary: summarize(samples.get(contender)!),
     samples: samples.get(contender)!,
   }))
-  log(`${title}: ${rows.map((r) => `${r.contender} ${r.summary.median.toFixed(0)} ms`).join(", ")}`)
-  return { title, unit: "ms", kind: "time", rows }
+  const notes = stealNote(cpuBefore)
+  log(`${title}: ${rows.map((r) => `${r.contender} ${r.summary.median.toFixed(0)} ms`).join(", ")}${notes.length > 0 ? ` (${notes.join(" ")})` : ""}`)
+  return { title, unit: "ms", kind: "time", rows, notes }
 }
 
 const fileBytes = 15 // "benchmark file\n", what server.ts seeds
@@ -276,6 +314,7 @@ const transfers = async (server: Server): Promise<ReadonlyArray<Table>> => {
       // The SDK's two upload sources differ; a download is the same call for both.
       const names = op === "download" ? transferNames.filter((n) => n !== "openai-blob") : transferNames
       const results = new Map<string, Array<TransferResult>>(names.map((n) => [n, []]))
+      const cpuBefore = cpuTimes()
       for (let rep = 0; rep < transferReps; rep++) {
         for (const name of rotate(names, rep)) {
           const result = await transfer(
@@ -317,6 +356,7 @@ const transfers = async (server: Server): Promise<ReadonlyArray<Table>> => {
         kind: "rate",
         rows,
         extra: { headers: ["peak RSS MiB (min–max)", "RSS before, MiB", "client CPU s"], cells },
+        notes: stealNote(cpuBefore),
       })
     }
   } finally {
@@ -482,7 +522,7 @@ const main = async () => {
 const runBundled = async (): Promise<number> => {
   const outdir = nodePath.join(here, "..", ".tmp", "bench")
   const { runner } = await buildRunner(outdir)
-  const child = spawn(process.execPath, [runner, ...argv], {
+  const child = spawn(process.execPath, ["--expose-gc", runner, ...argv], {
     stdio: "inherit",
     env: { ...process.env, BENCH_SOURCES: here },
   })
