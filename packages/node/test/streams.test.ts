@@ -11,7 +11,7 @@ import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
-import { fromReadable, toReadable } from "../src/internal/streams.js"
+import { fromReadable, queueLimit, toReadable } from "../src/internal/streams.js"
 
 const KiB = 1024
 
@@ -127,7 +127,7 @@ describe("toReadable (a Stream request body)", () => {
 })
 
 describe("fromReadable (a response body)", () => {
-  it.live("reads at most 64 KiB ahead of the consumer, plus the readable's own buffer", () =>
+  it.live("reads at most 1 MiB ahead of the consumer, plus the readable's own buffer", () =>
     Effect.scoped(
       Effect.gen(function* () {
         const { readable, state } = endless()
@@ -139,9 +139,10 @@ describe("fromReadable (a response body)", () => {
         }
         yield* settle
         // The source is endless; without backpressure it would have been drained by now. The
-        // stream pauses the readable once 64 KiB wait, then the readable fills its 4 KiB buffer.
+        // stream pauses the readable once 1 MiB waits, then the readable fills its 4 KiB buffer.
         expect(consumed).toBeGreaterThanOrEqual(5 * KiB)
-        expect(state.pushed - consumed).toBe(64 * KiB + 4 * KiB)
+        expect(state.pushed - consumed).toBe(queueLimit + 4 * KiB)
+        expect(queueLimit).toBe(1024 * KiB)
       }),
     ),
   )
