@@ -64,8 +64,8 @@ export const buildTransfer = async (outdir: string): Promise<string> => {
  * user's program loads them; this repository's packages, which export TypeScript, are compiled
  * in. Measured code then runs as plain JavaScript: under tsx, whose transform keeps function
  * names by wrapping every function made at run time in a call that defines its `name`, our
- * client spent about 10% more CPU per page walk than the same code compiled, and the fake
- * server more too. Published packages are compiled by tsc, which adds no such wrapper.
+ * client spent about a fifth more CPU per page walk than the same code compiled. Published
+ * packages are compiled by tsc, which adds no such wrapper.
  */
 export const buildRunner = async (outdir: string): Promise<{ runner: string; server: string }> => {
   await esbuild.build({
