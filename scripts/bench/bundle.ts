@@ -38,13 +38,16 @@ export const bundleSize = async (program: "ours" | "openai" | "fetch"): Promise<
   return { minified: code.byteLength, gzipped: gzipSync(code, { level: 9 }).byteLength }
 }
 
-/**
- * Bundles `transfer.ts` for Node into `outdir` (one chunk per contender), so a transfer child
- * runs plain JavaScript with no TypeScript loader. Returns the entry file.
- */
-export const buildTransfer = async (outdir: string): Promise<string> => {
+/** Bundles `entries` (files of this folder) for Node into `outdir`, as `<name>.mjs` files. */
+const buildForNode = async (
+  entries: Readonly<Record<string, string>>,
+  outdir: string,
+  external: Array<string> = [],
+): Promise<void> => {
   await esbuild.build({
-    entryPoints: { transfer: nodePath.join(here, "transfer.ts") },
+    entryPoints: Object.fromEntries(
+      Object.entries(entries).map(([name, file]) => [name, nodePath.join(here, file)]),
+    ),
     bundle: true,
     splitting: true,
     platform: "node",
@@ -52,9 +55,18 @@ export const buildTransfer = async (outdir: string): Promise<string> => {
     target: "node20",
     outdir,
     outExtension: { ".js": ".mjs" },
+    external,
     banner: { js: requireBanner },
     logLevel: "silent",
   })
+}
+
+/**
+ * Bundles `transfer.ts` for Node into `outdir` (one chunk per contender), so a transfer child
+ * runs plain JavaScript with no TypeScript loader. Returns the entry file.
+ */
+export const buildTransfer = async (outdir: string): Promise<string> => {
+  await buildForNode({ transfer: "transfer.ts" }, outdir)
   return nodePath.join(outdir, "transfer.mjs")
 }
 
@@ -68,18 +80,11 @@ export const buildTransfer = async (outdir: string): Promise<string> => {
  * packages are compiled by tsc, which adds no such wrapper.
  */
 export const buildRunner = async (outdir: string): Promise<{ runner: string; server: string }> => {
-  await esbuild.build({
-    entryPoints: { run: nodePath.join(here, "run.ts"), server: nodePath.join(here, "server.ts") },
-    bundle: true,
-    splitting: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    outdir,
-    outExtension: { ".js": ".mjs" },
-    external: ["effect", "@effect/*", "openai", "esbuild"],
-    banner: { js: requireBanner },
-    logLevel: "silent",
-  })
+  await buildForNode({ run: "run.ts", server: "server.ts" }, outdir, [
+    "effect",
+    "@effect/*",
+    "openai",
+    "esbuild",
+  ])
   return { runner: nodePath.join(outdir, "run.mjs"), server: nodePath.join(outdir, "server.mjs") }
 }
