@@ -220,7 +220,9 @@ const measure = async (
     samples: samples.get(contender)!,
   }))
   const notes = stealNote(cpuBefore)
-  log(`${title}: ${rows.map((r) => `${r.contender} ${r.summary.median.toFixed(0)} ms`).join(", ")}${notes.length > 0 ? ` (${notes.join(" ")})` : ""}`)
+  log(
+    `${title}: ${rows.map((r) => `${r.contender} ${r.summary.median.toFixed(0)} ms`).join(", ")}${notes.length > 0 ? ` (${notes.join(" ")})` : ""}`,
+  )
   return { title, unit: "ms", kind: "time", rows, notes }
 }
 
