@@ -37,10 +37,14 @@ export interface Options {
   readonly headers?: Readonly<Record<string, string>> | undefined
   /**
    * Per attempt: the wait for response headers and a JSON body; for content streams, the
-   * longest gap between two chunks. Default 10 minutes.
+   * longest gap between two chunks. Default 10 minutes; `Duration.infinity` turns it off. Zero
+   * (or less) makes every call fail with `InvalidRequestError`.
    */
   readonly timeout?: Duration.DurationInput | undefined
-  /** Retries after the first attempt. Default 2. */
+  /**
+   * Retries after the first attempt: a whole number from 0, or `Infinity` to retry until the
+   * schedule ends. Default 2. Anything else makes every call fail with `InvalidRequestError`.
+   */
   readonly maxRetries?: number | undefined
   /**
    * Replaces the backoff between retries (fed the error that failed). The retry rules and
@@ -58,6 +62,7 @@ export interface Options {
    * next page is asked for as soon as a page arrives, and the walk goes on while the consumer
    * works: up to n pages wait, one more waits for room, and the next one is being fetched
    * (n + 2 pages ahead at most). 0: each page is asked for only when the consumer wants it.
+   * A negative or fractional n makes every call fail with `InvalidRequestError`.
    */
   readonly pagePrefetch?: number | undefined
   /**

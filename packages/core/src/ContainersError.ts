@@ -201,7 +201,8 @@ export class ResponseDecodeError extends Data.TaggedError("ResponseDecodeError")
 }
 
 /**
- * Bad input, rejected before anything was sent.
+ * Bad input, rejected before anything was sent: a parameter, a header value, or a client
+ * option no call can work with (a zero timeout, say).
  *
  * @since 0.1.0
  * @category errors

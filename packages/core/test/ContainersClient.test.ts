@@ -173,6 +173,43 @@ describe("ContainersClient", () => {
     },
   )
 
+  it.effect("options no call can work with fail every call with InvalidRequestError, before sending", () => {
+    const stub = Stub.layer(ok)
+    const attempt = (options: ContainersClient.Options) =>
+      Effect.flip(ContainerFiles.retrieve("c", "f")).pipe(ContainersClient.withOptions(options))
+    const walk = (options: ContainersClient.Options) =>
+      Effect.flip(Stream.runDrain(ContainerFiles.stream("c"))).pipe(ContainersClient.withOptions(options))
+    return Effect.gen(function* () {
+      const failures = [
+        yield* attempt({ timeout: 0 }),
+        yield* attempt({ timeout: "-1 seconds" }),
+        yield* attempt({ timeout: Number.NaN }),
+        yield* attempt({ maxRetries: -1 }),
+        yield* attempt({ maxRetries: 1.5 }),
+        yield* attempt({ maxRetries: Number.NaN }),
+        yield* walk({ pagePrefetch: -1 }),
+        yield* walk({ pagePrefetch: 0.5 }),
+      ]
+      expect(failures.map((e) => [e._tag, e.message])).toEqual([
+        ["InvalidRequestError", "timeout must be longer than zero"],
+        ["InvalidRequestError", "timeout must be longer than zero"],
+        ["InvalidRequestError", "timeout must be longer than zero"],
+        ["InvalidRequestError", "maxRetries must be a whole number from 0 up, or Infinity (got -1)"],
+        ["InvalidRequestError", "maxRetries must be a whole number from 0 up, or Infinity (got 1.5)"],
+        ["InvalidRequestError", "maxRetries must be a whole number from 0 up, or Infinity (got NaN)"],
+        ["InvalidRequestError", "pagePrefetch must be a whole number from 0 up (got -1)"],
+        ["InvalidRequestError", "pagePrefetch must be a whole number from 0 up (got 0.5)"],
+      ])
+      expect(stub.requests).toHaveLength(0)
+      // The edges that do work: no timeout at all, retries until the schedule ends, no prefetch.
+      const fine = { timeout: Duration.infinity, maxRetries: Number.POSITIVE_INFINITY, pagePrefetch: 0 }
+      expect((yield* ContainerFiles.retrieve("c", "f").pipe(ContainersClient.withOptions(fine))).id).toBe(
+        "cfile_1",
+      )
+      expect(stub.requests).toHaveLength(1)
+    }).pipe(Effect.provide(stub.layer))
+  })
+
   it("defaults match the documented policy", () => {
     expect(ContainersClient.defaults).toMatchObject({
       maxRetries: 2,

@@ -1,7 +1,8 @@
 /**
- * The request's headers from the options, and the checks on headers and query values that
- * refuse, before sending, what HTTP cannot carry.
+ * The request's headers from the options, and the checks on headers, query values and options
+ * that refuse, before sending, what HTTP cannot carry or the client cannot honour.
  */
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -76,4 +77,21 @@ export const checkQuery = (query: Endpoint["query"]): Effect.Effect<void, Invali
     }
   }
   return Effect.void
+}
+
+const isCount = (n: number) => Number.isInteger(n) && n >= 0
+
+/**
+ * Options no call can work with. A zero timeout (Effect's `Duration` turns negative and NaN
+ * durations into zero) would fail every attempt at once, which looks like a network fault.
+ */
+export const checkOptions = (options: ResolvedOptions): Effect.Effect<void, InvalidRequestError> => {
+  const problem = !Duration.greaterThan(options.timeout, Duration.zero)
+    ? "timeout must be longer than zero"
+    : !(isCount(options.maxRetries) || options.maxRetries === Number.POSITIVE_INFINITY)
+      ? `maxRetries must be a whole number from 0 up, or Infinity (got ${options.maxRetries})`
+      : !isCount(options.pagePrefetch)
+        ? `pagePrefetch must be a whole number from 0 up (got ${options.pagePrefetch})`
+        : undefined
+  return problem === undefined ? Effect.void : Effect.fail(new InvalidRequestError({ message: problem }))
 }

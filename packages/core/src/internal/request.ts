@@ -28,7 +28,7 @@ import {
   statusFailure,
   withNote,
 } from "./failures.js"
-import { checkQuery, requestHeaders } from "./headers.js"
+import { checkOptions, checkQuery, requestHeaders } from "./headers.js"
 import { idleTimeout } from "./idle.js"
 import { decide } from "./retry.js"
 
@@ -98,8 +98,8 @@ const attempt = <A>(
   )
 
 /**
- * Runs `once` and retries it by the policy. The schedule's state is threaded through so a
- * user's schedule sees each retry in turn.
+ * Checks the options, then runs `once` and retries it by the policy. The schedule's state is
+ * threaded through so a user's schedule sees each retry in turn.
  */
 const retrying = <A>(
   endpoint: Endpoint,
@@ -118,7 +118,7 @@ const retrying = <A>(
               ),
         ),
       )
-    return loop(0, undefined)
+    return Effect.zipRight(checkOptions(options), loop(0, undefined))
   })
 
 /** A 2xx JSON body, parsed but not yet checked against its schema. */
