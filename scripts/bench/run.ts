@@ -170,8 +170,7 @@ const cpuTimes = (): { readonly total: number; readonly steal: number } | undefi
 
 /**
  * What share of the machine's CPU time the hypervisor took for other guests since `before`:
- * time neither contender nor server could run, which hits the contender that needs more CPU
- * per request hardest.
+ * time neither contender nor server could run.
  */
 const stealNote = (before: ReturnType<typeof cpuTimes>): ReadonlyArray<string> => {
   const after = cpuTimes()

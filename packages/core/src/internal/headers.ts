@@ -86,12 +86,15 @@ const isCount = (n: number) => Number.isInteger(n) && n >= 0
  * durations into zero) would fail every attempt at once, which looks like a network fault.
  */
 export const checkOptions = (options: ResolvedOptions): Effect.Effect<void, InvalidRequestError> => {
-  const problem = !Duration.greaterThan(options.timeout, Duration.zero)
-    ? "timeout must be longer than zero"
-    : !(isCount(options.maxRetries) || options.maxRetries === Number.POSITIVE_INFINITY)
-      ? `maxRetries must be a whole number from 0 up, or Infinity (got ${options.maxRetries})`
-      : !isCount(options.pagePrefetch)
-        ? `pagePrefetch must be a whole number from 0 up (got ${options.pagePrefetch})`
-        : undefined
+  const problem = optionProblem(options)
   return problem === undefined ? Effect.void : Effect.fail(new InvalidRequestError({ message: problem }))
+}
+
+const optionProblem = ({ timeout, maxRetries, pagePrefetch }: ResolvedOptions): string | undefined => {
+  if (!Duration.greaterThan(timeout, Duration.zero)) return "timeout must be longer than zero"
+  if (!isCount(maxRetries) && maxRetries !== Number.POSITIVE_INFINITY) {
+    return `maxRetries must be a whole number from 0 up, or Infinity (got ${maxRetries})`
+  }
+  if (!isCount(pagePrefetch)) return `pagePrefetch must be a whole number from 0 up (got ${pagePrefetch})`
+  return undefined
 }
