@@ -10,6 +10,7 @@ import * as HttpTraceContext from "@effect/platform/HttpTraceContext"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { constTrue } from "effect/Function"
+import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import {
@@ -28,6 +29,7 @@ import {
   statusFailure,
   withNote,
 } from "./failures.js"
+import { declined, fastDecoder } from "./fastDecode.js"
 import { checkOptions, checkQuery, requestHeaders } from "./headers.js"
 import { idleTimeout } from "./idle.js"
 import { decide } from "./retry.js"
@@ -145,6 +147,11 @@ const readParsed =
         issue,
         cause,
       })
+    const fast = fastDecoder(schema)
+    const decode = (raw: unknown): Effect.Effect<A, ParseResult.ParseError> => {
+      const decoded = fast === undefined ? declined : fast(raw)
+      return decoded === declined ? Schema.decodeUnknown(schema)(raw) : Effect.succeed(decoded)
+    }
     return response.text.pipe(
       Effect.mapError((error) => fromPlatformError(endpoint, error)),
       Effect.flatMap((text) =>
@@ -157,7 +164,7 @@ const readParsed =
         raw,
         // Suspended: a sync schema decodes as soon as it is applied, which put every page's
         // check before the next page's request instead of beside it.
-        decode: Effect.suspend(() => Schema.decodeUnknown(schema)(raw)).pipe(
+        decode: Effect.suspend(() => decode(raw)).pipe(
           // Runs after the attempt, outside its key scrubbing: a body may echo the key.
           Effect.mapError((error) => {
             const { issue, cause } = describeParseError(error)
