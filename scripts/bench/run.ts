@@ -17,6 +17,7 @@ import * as os from "node:os"
 import * as nodePath from "node:path"
 import { buildRunner, buildTransfer, bundleSize, here } from "./bundle.js"
 import { type ContenderName, contenderNames, make as makeContender, type Target } from "./contenders.js"
+import { profileWalks } from "./profile.js"
 import {
   type Target as Goal,
   markdownTable,
@@ -49,6 +50,7 @@ const config = quick
       listReps: 1,
       retrieveReps: 1,
       transferReps: 1,
+      profiledWalks: 1,
       warmup: false,
     }
   : {
@@ -59,6 +61,7 @@ const config = quick
       listReps: 7,
       retrieveReps: 3,
       transferReps: 5,
+      profiledWalks: 3,
       warmup: true,
     }
 const repsFlag = option("reps")
@@ -257,6 +260,13 @@ const listAndRetrieve = async (fast: Server, slow: Server): Promise<ReadonlyArra
         (n) => onSlow.get(n)!.list({ containerId: slow.listContainer, pageSize, workMs: 0 }),
         expectedList,
         listReps,
+      ),
+      // Not timed: where the CPU of the 0 ms walk goes, for the targets it decides.
+      await profileWalks(
+        `Client CPU of the 0 ms walk (${config.files} files), by where the code lives`,
+        contenderNames,
+        (n) => onFast.get(n as ContenderName)!.list({ containerId: fast.listContainer, pageSize, workMs: 0 }),
+        config.profiledWalks,
       ),
     )
   }
