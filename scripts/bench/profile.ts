@@ -5,6 +5,7 @@
  * files, so they share a bucket; Effect and the SDK load from `node_modules`; `fetch` and its
  * undici 6 are Node's own (`node:` URLs).
  */
+import * as fs from "node:fs"
 import { Session } from "node:inspector/promises"
 import * as nodePath from "node:path"
 import { pathToFileURL } from "node:url"
@@ -77,13 +78,16 @@ const tally = (profile: Profile, walks: number, runnerDir: string): Record<Bucke
 
 /**
  * Profiles `walks` runs of `run` for each contender, one after another (a contender's own
- * profile, not interleaved), and returns a table of CPU milliseconds per walk by bucket.
+ * profile, not interleaved), and returns a table of CPU milliseconds per walk by bucket. With
+ * `saveDir`, each contender's profile is also written there as `<name>.cpuprofile` (open it in
+ * Chrome DevTools' Performance panel, or any `.cpuprofile` viewer) to see it function by function.
  */
 export const profileWalks = async (
   title: string,
   names: ReadonlyArray<string>,
   run: (name: string) => Promise<unknown>,
   walks: number,
+  saveDir?: string,
 ): Promise<Table> => {
   // The runner's entry and the chunks esbuild split beside it.
   const runnerDir = `${pathToFileURL(nodePath.dirname(process.argv[1]!)).href}/`
@@ -105,6 +109,10 @@ export const profileWalks = async (
         cpu.push((used.user + used.system) / 1000)
       }
       const { profile } = await session.post("Profiler.stop")
+      if (saveDir !== undefined) {
+        fs.mkdirSync(saveDir, { recursive: true })
+        fs.writeFileSync(nodePath.join(saveDir, `${name}.cpuprofile`), JSON.stringify(profile))
+      }
       const byBucket = tally(profile as Profile, walks, runnerDir)
       const sampled = buckets.reduce((sum, b) => sum + byBucket[b], 0)
       perWalk.set(name, cpu)

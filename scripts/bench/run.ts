@@ -8,7 +8,8 @@
  *   pnpm bench            full run (about 7 minutes), writes its section of BENCHMARKS.md
  *   pnpm bench:quick      small sizes, one repetition, prints only (CI: checks the code runs)
  *
- * Flags: --quick, --no-write, --only list,retrieve,transfer,bundle, --reps N.
+ * Flags: --quick, --no-write, --only list,retrieve,transfer,bundle, --reps N, --profile-dir DIR
+ * (also write the profiles of the CPU table, one `.cpuprofile` per contender, to DIR).
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
@@ -39,6 +40,12 @@ const option = (name: string): string | undefined => {
   return i === -1 ? undefined : argv[i + 1]
 }
 const only = option("only")?.split(",")
+// Relative to where the command was started (pnpm runs the script in `scripts/`).
+const profileDirFlag = option("profile-dir")
+const profileDir =
+  profileDirFlag === undefined
+    ? undefined
+    : nodePath.resolve(process.env.INIT_CWD ?? process.cwd(), profileDirFlag)
 const enabled = (part: string) => only === undefined || only.includes(part)
 
 const config = quick
@@ -267,6 +274,7 @@ const listAndRetrieve = async (fast: Server, slow: Server): Promise<ReadonlyArra
         contenderNames,
         (n) => onFast.get(n as ContenderName)!.list({ containerId: fast.listContainer, pageSize, workMs: 0 }),
         config.profiledWalks,
+        profileDir,
       ),
     )
   }
