@@ -5,7 +5,15 @@
  * too, so its peak RSS counts only the client's work: sampled `process.memoryUsage().rss`
  * every 10 ms and the kernel's `process.resourceUsage().maxRSS`.
  *
- *   pnpm --filter @openai-containers/scripts run memory [-- --mib 1024]
+ *   pnpm --filter @openai-containers/scripts run memory [-- --mib 1024] [--twice]
+ *     [--retrieve-first] [--node-flags "--liftoff-only"]
+ *
+ * `--twice` downloads the file a second time in the same process and reports each download's
+ * peak: the first pays once-per-process costs (V8 optimizing undici's WebAssembly HTTP parser),
+ * the second shows the download's own working set. `--retrieve-first` retrieves the container
+ * before the upload, so the process's first response is not the upload's. `--node-flags` passes
+ * flags to the client's `node` (V8 flags such as `--liftoff-only` are not allowed in
+ * `NODE_OPTIONS`).
  */
 
 import { spawn } from "node:child_process"
@@ -15,6 +23,7 @@ import * as os from "node:os"
 import * as nodePath from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
+import { Containers } from "@openai-containers/core"
 import { NodeContainerFiles, NodeContainersClient } from "@openai-containers/node"
 import { Effect, Redacted } from "effect"
 
@@ -41,24 +50,54 @@ interface ClientReport {
   readonly maxRssMiB: number
   readonly startRssMiB: number
   readonly uploadPeakMiB: number
+  readonly downloadPeakMiB: number
+  readonly secondDownloadPeakMiB: number | undefined
 }
 
-/** The measured process: upload, then download to a second path. */
-const client = async (baseUrl: string, source: string, target: string, containerId: string) => {
+/**
+ * The measured process: upload, then download to a second path (with `twice`, again to a
+ * third). `phasePeak` is the highest RSS sampled since the current phase began.
+ */
+const client = async (
+  baseUrl: string,
+  source: string,
+  target: string,
+  containerId: string,
+  options: { readonly twice: boolean; readonly retrieveFirst: boolean },
+) => {
   let peak = process.memoryUsage().rss
+  let phasePeak = peak
   const start = peak
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss)
-  }, 10)
+  const sample = () => {
+    const rss = process.memoryUsage().rss
+    peak = Math.max(peak, rss)
+    phasePeak = Math.max(phasePeak, rss)
+  }
+  const sampler = setInterval(sample, 10)
+  const endPhase = () => {
+    sample()
+    const phase = phasePeak
+    phasePeak = 0
+    return phase / MiB
+  }
   const layer = NodeContainersClient.layer({ baseUrl, apiKey: Redacted.make(apiKey) })
+  if (options.retrieveFirst) await Effect.runPromise(Effect.provide(Containers.retrieve(containerId), layer))
   const t0 = performance.now()
   const file = await Effect.runPromise(Effect.provide(NodeContainerFiles.upload(containerId, source), layer))
   const t1 = performance.now()
-  const uploadPeak = peak
+  const uploadPeak = endPhase()
   await Effect.runPromise(Effect.provide(NodeContainerFiles.download(containerId, file.id, target), layer))
   const t2 = performance.now()
+  const downloadPeak = endPhase()
+  let secondDownloadPeak: number | undefined
+  if (options.twice) {
+    const again = `${target}.2`
+    await Effect.runPromise(Effect.provide(NodeContainerFiles.download(containerId, file.id, again), layer))
+    secondDownloadPeak = endPhase()
+    fs.rmSync(again)
+  }
   clearInterval(sampler)
-  peak = Math.max(peak, process.memoryUsage().rss)
+  sample()
   const report: ClientReport = {
     uploadSeconds: (t1 - t0) / 1000,
     downloadSeconds: (t2 - t1) / 1000,
@@ -66,7 +105,9 @@ const client = async (baseUrl: string, source: string, target: string, container
     // Linux reports kilobytes.
     maxRssMiB: process.resourceUsage().maxRSS / 1024,
     startRssMiB: start / MiB,
-    uploadPeakMiB: uploadPeak / MiB,
+    uploadPeakMiB: uploadPeak,
+    downloadPeakMiB: downloadPeak,
+    secondDownloadPeakMiB: secondDownloadPeak,
   }
   process.stdout.write(`${JSON.stringify(report)}\n`)
 }
@@ -116,9 +157,15 @@ const main = async () => {
       },
       logLevel: "silent",
     })
-    const child = spawn(process.execPath, [bundled, "--client", baseUrl, source, target, created.id], {
-      stdio: ["ignore", "pipe", "inherit"],
-    })
+    const nodeFlags = (flag("--node-flags") ?? "").split(" ").filter((f) => f !== "")
+    const passed = ["--twice", "--retrieve-first"].filter((f) => process.argv.includes(f))
+    const child = spawn(
+      process.execPath,
+      [...nodeFlags, bundled, "--client", baseUrl, source, target, created.id, ...passed],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    )
     const line = await new Promise<string>((resolve, reject) => {
       createInterface({ input: child.stdout }).once("line", resolve)
       child.once("exit", (code) => code !== 0 && reject(new Error(`client exited with ${code}`)))
@@ -127,7 +174,7 @@ const main = async () => {
     const same = (await hashFile(source)) === (await hashFile(target))
     const peak = Math.max(report.sampledPeakMiB, report.maxRssMiB)
     console.log(
-      `node ${process.versions.node}, ${os.cpus().length} CPUs, file ${mib} MiB, fake API in its own process`,
+      `node ${process.versions.node}${nodeFlags.length > 0 ? ` ${nodeFlags.join(" ")}` : ""}, ${os.cpus().length} CPUs, file ${mib} MiB, fake API in its own process${passed.length > 0 ? ` (${passed.join(" ")})` : ""}`,
     )
     console.log(
       `upload   ${report.uploadSeconds.toFixed(1)} s  ${(mib / report.uploadSeconds).toFixed(0)} MiB/s`,
@@ -136,8 +183,11 @@ const main = async () => {
       `download ${report.downloadSeconds.toFixed(1)} s  ${(mib / report.downloadSeconds).toFixed(0)} MiB/s`,
     )
     console.log(
-      `client RSS: ${report.startRssMiB.toFixed(0)} MiB at start, ${report.uploadPeakMiB.toFixed(0)} MiB peak during the upload, peak ${report.sampledPeakMiB.toFixed(0)} MiB sampled, ` +
-        `${report.maxRssMiB.toFixed(0)} MiB maxRSS (budget ${budgetMiB} MiB)`,
+      `client RSS: ${report.startRssMiB.toFixed(0)} MiB at start, ${report.uploadPeakMiB.toFixed(0)} MiB peak during the upload, ${report.downloadPeakMiB.toFixed(0)} MiB during the download` +
+        (report.secondDownloadPeakMiB === undefined
+          ? ""
+          : `, ${report.secondDownloadPeakMiB.toFixed(0)} MiB during the second download`) +
+        `; peak ${report.sampledPeakMiB.toFixed(0)} MiB sampled, ${report.maxRssMiB.toFixed(0)} MiB maxRSS (budget ${budgetMiB} MiB)`,
     )
     console.log(`downloaded file identical to the source: ${same}`)
     if (!same || peak >= budgetMiB) process.exitCode = 1
@@ -149,7 +199,10 @@ const main = async () => {
 
 if (process.argv[2] === "--client") {
   const [baseUrl, source, target, containerId] = process.argv.slice(3) as [string, string, string, string]
-  client(baseUrl, source, target, containerId).catch((error) => {
+  client(baseUrl, source, target, containerId, {
+    twice: process.argv.includes("--twice"),
+    retrieveFirst: process.argv.includes("--retrieve-first"),
+  }).catch((error) => {
     console.error(error)
     process.exit(1)
   })
