@@ -205,7 +205,7 @@ const sampleOfAst = (ast: AST.AST, full: boolean): unknown => {
 const agreesWithSchema = (model: ModelClass, decode: Check): boolean =>
   [true, false].every((full) => {
     const body = sample(model, full)
-    const expected = Schema.decodeUnknownEither(model as unknown as Schema.Schema<unknown>)(body)
+    const expected = Schema.decodeUnknownEither(Schema.make<unknown>(model.ast))(body)
     return expected._tag === "Right" && sameShape(decode(body), expected.right)
   })
 
