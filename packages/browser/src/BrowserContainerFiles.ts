@@ -11,6 +11,7 @@ import {
   Upload,
 } from "@openai-containers/core"
 import * as Effect from "effect/Effect"
+import * as Runtime from "effect/Runtime"
 import { withUploadProgress } from "./internal/xhr.js"
 
 /**
@@ -61,9 +62,10 @@ export const upload = (
   })
   const onProgress = options.onProgress
   if (onProgress === undefined) return create
-  return Effect.flatMap(ContainersClient.ContainersClient, (service) =>
-    Effect.flatMap(withUploadProgress(service.httpClient, onProgress), (httpClient) =>
-      Effect.provideService(create, ContainersClient.ContainersClient, { ...service, httpClient }),
-    ),
+  return Effect.flatMap(Effect.runtime<never>(), (runtime) =>
+    ContainersClient.withOptions(create, {
+      transformClient: (client) =>
+        withUploadProgress(client, (progress) => Runtime.runFork(runtime)(onProgress(progress))),
+    }),
   )
 }

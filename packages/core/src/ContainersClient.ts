@@ -5,18 +5,19 @@
  * @since 0.1.0
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
-import type { ContainersError } from "./ContainersError.js"
+import type { ContainersError, InvalidRequestError } from "./ContainersError.js"
+import { configure } from "./internal/configure.js"
 
 /**
  * How the client talks to the API. Every field but the key has a default.
@@ -27,8 +28,14 @@ import type { ContainersError } from "./ContainersError.js"
 export interface Options {
   /** Sent as `Authorization: Bearer …`. Leave unset behind a proxy that adds it. */
   readonly apiKey?: Redacted.Redacted<string> | undefined
-  /** Default `https://api.openai.com/v1`. */
+  /**
+   * Default `https://api.openai.com/v1`. May carry a path prefix and a query
+   * (`https://gateway.test/openai/v1?api-version=2025-04-01`): endpoint paths go before the
+   * query, which is kept on every request. Not a URL: every call fails with `InvalidRequestError`.
+   */
   readonly baseUrl?: string | undefined
+  /** Query parameters added to every request (after the base URL's own). */
+  readonly defaultQuery?: Readonly<Record<string, string>> | undefined
   /** Sent as `OpenAI-Organization`. */
   readonly organization?: string | undefined
   /** Sent as `OpenAI-Project`. */
@@ -58,11 +65,11 @@ export interface Options {
    */
   readonly maxRetryAfter?: Duration.DurationInput | undefined
   /**
-   * How far a `stream` or `pages` walk runs ahead of its consumer. With n > 0 (default 1) the
-   * next page is asked for as soon as a page arrives, and the walk goes on while the consumer
-   * works: up to n pages wait, one more waits for room, and the next one is being fetched
-   * (n + 2 pages ahead at most). 0: each page is asked for only when the consumer wants it.
-   * A negative or fractional n makes every call fail with `InvalidRequestError`.
+   * How many pages a `stream` or `pages` walk buffers ahead of its consumer (default 1): the
+   * next page is asked for as soon as the one before it is parsed, while the consumer works,
+   * so at most n + 1 pages wait beyond the one in hand. 0: each page is asked for only when
+   * the consumer wants it. A negative or fractional n makes every call fail with
+   * `InvalidRequestError`.
    */
   readonly pagePrefetch?: number | undefined
   /**
@@ -70,6 +77,12 @@ export interface Options {
    * cross-origin proxy would reject those headers in a CORS preflight.
    */
   readonly tracePropagation?: boolean | undefined
+  /**
+   * Adjusts the transport: applied to the provided `HttpClient`, beneath the library's own
+   * request mapping, so a transform sees each request as it is sent (full URL, headers). In
+   * `withOptions` it applies on top of the layer's transform.
+   */
+  readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
 }
 
 /**
@@ -81,6 +94,7 @@ export interface Options {
 export interface ResolvedOptions {
   readonly apiKey: Option.Option<Redacted.Redacted<string>>
   readonly baseUrl: string
+  readonly defaultQuery: Readonly<Record<string, string>>
   readonly organization: Option.Option<string>
   readonly project: Option.Option<string>
   readonly headers: Readonly<Record<string, string>>
@@ -90,6 +104,7 @@ export interface ResolvedOptions {
   readonly maxRetryAfter: Duration.Duration
   readonly pagePrefetch: number
   readonly tracePropagation: boolean
+  readonly transformClient: (client: HttpClient.HttpClient) => HttpClient.HttpClient
 }
 
 /**
@@ -115,20 +130,29 @@ export const defaultRetrySchedule: Schedule.Schedule<unknown, ContainersError> =
  */
 export const defaultBaseUrl = "https://api.openai.com/v1"
 
-const merge = (base: ResolvedOptions, options: Options): ResolvedOptions => ({
-  apiKey: options.apiKey === undefined ? base.apiKey : Option.some(options.apiKey),
-  baseUrl: options.baseUrl === undefined ? base.baseUrl : options.baseUrl.replace(/\/+$/, ""),
-  organization: options.organization === undefined ? base.organization : Option.some(options.organization),
-  project: options.project === undefined ? base.project : Option.some(options.project),
-  headers: options.headers === undefined ? base.headers : { ...base.headers, ...options.headers },
-  timeout: options.timeout === undefined ? base.timeout : Duration.decode(options.timeout),
-  maxRetries: options.maxRetries ?? base.maxRetries,
-  retrySchedule: options.retrySchedule ?? base.retrySchedule,
-  maxRetryAfter:
-    options.maxRetryAfter === undefined ? base.maxRetryAfter : Duration.decode(options.maxRetryAfter),
-  pagePrefetch: options.pagePrefetch ?? base.pagePrefetch,
-  tracePropagation: options.tracePropagation ?? base.tracePropagation,
-})
+const merge = (base: ResolvedOptions, options: Options): ResolvedOptions => {
+  const transform = options.transformClient
+  return {
+    apiKey: options.apiKey === undefined ? base.apiKey : Option.some(options.apiKey),
+    baseUrl: options.baseUrl ?? base.baseUrl,
+    defaultQuery:
+      options.defaultQuery === undefined
+        ? base.defaultQuery
+        : { ...base.defaultQuery, ...options.defaultQuery },
+    organization: options.organization === undefined ? base.organization : Option.some(options.organization),
+    project: options.project === undefined ? base.project : Option.some(options.project),
+    headers: options.headers === undefined ? base.headers : { ...base.headers, ...options.headers },
+    timeout: options.timeout === undefined ? base.timeout : Duration.decode(options.timeout),
+    maxRetries: options.maxRetries ?? base.maxRetries,
+    retrySchedule: options.retrySchedule ?? base.retrySchedule,
+    maxRetryAfter:
+      options.maxRetryAfter === undefined ? base.maxRetryAfter : Duration.decode(options.maxRetryAfter),
+    pagePrefetch: options.pagePrefetch ?? base.pagePrefetch,
+    tracePropagation: options.tracePropagation ?? base.tracePropagation,
+    transformClient:
+      transform === undefined ? base.transformClient : (client) => transform(base.transformClient(client)),
+  }
+}
 
 /**
  * The defaults: no key, the public base URL, 10 minute timeout, 2 retries, 60 s cap on
@@ -140,6 +164,7 @@ const merge = (base: ResolvedOptions, options: Options): ResolvedOptions => ({
 export const defaults: ResolvedOptions = {
   apiKey: Option.none(),
   baseUrl: defaultBaseUrl,
+  defaultQuery: {},
   organization: Option.none(),
   project: Option.none(),
   headers: {},
@@ -149,6 +174,7 @@ export const defaults: ResolvedOptions = {
   maxRetryAfter: Duration.seconds(60),
   pagePrefetch: 1,
   tracePropagation: true,
+  transformClient: (client) => client,
 }
 
 /**
@@ -160,26 +186,53 @@ export const defaults: ResolvedOptions = {
 export const resolveOptions = (options: Options): ResolvedOptions => merge(defaults, options)
 
 /**
- * The service: the HTTP client to send with and the options to send by.
+ * What the service holds: built once per layer (and once per `withOptions`), not per call.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** The options, defaults filled in. */
+  readonly options: ResolvedOptions
+  /** The `HttpClient` the layer was given, before `transformClient` and the request mapping. */
+  readonly transport: HttpClient.HttpClient
+  /** What every request goes through: the transport with base URL, query, auth and headers applied. */
+  readonly httpClient: HttpClient.HttpClient
+  /** Why no call can be made with these options (a bad header, base URL, timeout, ...), if so. */
+  readonly invalid: Option.Option<InvalidRequestError>
+}
+
+/**
+ * The service: the configured HTTP client and the options to send by.
  *
  * @since 0.1.0
  * @category tags
  */
 export class ContainersClient extends Context.Tag("@openai-containers/core/ContainersClient")<
   ContainersClient,
-  { readonly httpClient: HttpClient.HttpClient; readonly options: ResolvedOptions }
+  Service
 >() {}
 
+const build = (transport: HttpClient.HttpClient, options: ResolvedOptions): Service => {
+  const configured = configure(options)
+  return {
+    options,
+    transport,
+    httpClient: configured._tag === "Left" ? transport : configured.right(options.transformClient(transport)),
+    invalid: configured._tag === "Left" ? Option.some(configured.left) : Option.none(),
+  }
+}
+
 /**
- * Builds the service from options, over whatever `HttpClient` is provided.
+ * Builds the service from options, over whatever `HttpClient` is provided. Options are
+ * checked here; if no call could work with them, every call fails with that
+ * `InvalidRequestError` before anything is sent.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = (
-  options: Options,
-): Effect.Effect<ContainersClient["Type"], never, HttpClient.HttpClient> =>
-  Effect.map(HttpClient.HttpClient, (httpClient) => ({ httpClient, options: resolveOptions(options) }))
+export const make = (options: Options): Effect.Effect<Service, never, HttpClient.HttpClient> =>
+  Effect.map(HttpClient.HttpClient, (transport) => build(transport, resolveOptions(options)))
 
 /**
  * The service from options. Provide an `HttpClient` (the Node or browser package does, or the
@@ -197,12 +250,14 @@ export const layer = (options: Options = {}): Layer.Layer<ContainersClient, neve
  * @since 0.1.0
  * @category models
  */
-export type ConfigOptions = { readonly [K in keyof Options]?: Config.Config<Options[K]> }
+export type ConfigOptions = {
+  readonly [K in Exclude<keyof Options, "transformClient">]?: Config.Config<Options[K]>
+} & { readonly transformClient?: Options["transformClient"] }
 
 /**
  * The service from `Config`. By default it reads `OPENAI_API_KEY` (as `Redacted`, optional),
  * `OPENAI_BASE_URL`, `OPENAI_ORG_ID` and `OPENAI_PROJECT_ID`; each option given here replaces
- * its default source.
+ * its default source. `transformClient` is passed as a plain function.
  *
  * @since 0.1.0
  * @category layers
@@ -211,16 +266,17 @@ export const layerConfig = (
   configs: ConfigOptions = {},
 ): Layer.Layer<ContainersClient, ConfigError.ConfigError, HttpClient.HttpClient> => {
   const env = <A>(config: Config.Config<A>) => Config.map(Config.option(config), Option.getOrUndefined)
-  const all: ConfigOptions = {
+  const { transformClient, ...rest } = configs
+  const all = {
     apiKey: env(Config.redacted("OPENAI_API_KEY")),
     baseUrl: env(Config.string("OPENAI_BASE_URL")),
     organization: env(Config.string("OPENAI_ORG_ID")),
     project: env(Config.string("OPENAI_PROJECT_ID")),
-    ...configs,
+    ...rest,
   }
   return Layer.effect(
     ContainersClient,
-    Effect.flatMap(Config.all(all), (options) => make(options)),
+    Effect.flatMap(Config.all(all), (options: Options) => make({ ...options, transformClient })),
   )
 }
 
@@ -238,64 +294,23 @@ export type WithClient<X> =
       ? Stream.Stream<A, E, R | ContainersClient>
       : never
 
+type EffectOrStream = Effect.Effect<unknown, unknown, unknown> | Stream.Stream<unknown, unknown, unknown>
+
 /**
  * Changes options for one effect or stream (and everything it runs), e.g.
- * `ContainerFiles.retrieve(c, f).pipe(ContainersClient.withOptions({ maxRetries: 0 }))`.
+ * `ContainerFiles.retrieve(c, f).pipe(ContainersClient.withOptions({ maxRetries: 0 }))` or
+ * `ContainersClient.withOptions(program, { timeout: "5 seconds" })`. The client is rebuilt
+ * (and the options checked) once each time the effect or stream runs, not per request.
  *
  * @since 0.1.0
  * @category combinators
  */
-export const withOptions =
-  (options: Options) =>
-  <X extends Effect.Effect<unknown, unknown, unknown> | Stream.Stream<unknown, unknown, unknown>>(
-    self: X,
-  ): WithClient<X> => {
-    const update = (service: ContainersClient["Type"]) => ({
-      ...service,
-      options: merge(service.options, options),
-    })
-    // One body serves both shapes; the conditional type above says which comes back.
-    return (
-      Effect.isEffect(self)
-        ? Effect.updateService(self, ContainersClient, update)
-        : Stream.updateService(self as Stream.Stream<unknown, unknown, unknown>, ContainersClient, update)
-    ) as WithClient<X>
-  }
-
-/**
- * The key under which an `HttpClientResponse` can offer its body with the idle timeout built
- * in (see {@link IdleTimeoutBody}).
- *
- * @since 0.1.0
- * @category transport
- */
-export const IdleTimeoutBody: unique symbol = Symbol.for("@openai-containers/core/IdleTimeoutBody")
-
-/**
- * For transports: a response that implements this watches the content stream's idle timeout
- * itself. Without it, `ContainerFiles.content` reads the body through a fiber that hands each
- * chunk on while a watchdog keeps time, which cost about a seventh of a download's CPU. The
- * Node layer's responses implement it.
- *
- * The returned stream fails with `onIdle()` once it has been pulled and no bytes have
- * arrived for `timeout` on the Effect `Clock` (so `TestClock` drives it); time the consumer
- * spends between pulls does not count. Interrupting or ending it early aborts the body.
- *
- * @since 0.1.0
- * @category transport
- */
-export interface IdleTimeoutBody {
-  readonly [IdleTimeoutBody]: <E>(
-    timeout: Duration.Duration,
-    onIdle: () => E,
-  ) => Stream.Stream<Uint8Array, HttpClientError.ResponseError | E>
-}
-
-/**
- * Whether a response implements {@link IdleTimeoutBody}.
- *
- * @since 0.1.0
- * @category transport
- */
-export const hasIdleTimeoutBody = (u: unknown): u is IdleTimeoutBody =>
-  typeof u === "object" && u !== null && IdleTimeoutBody in u
+export const withOptions: {
+  (options: Options): <X extends EffectOrStream>(self: X) => WithClient<X>
+  <X extends EffectOrStream>(self: X, options: Options): WithClient<X>
+} = dual(2, (self: EffectOrStream, options: Options): EffectOrStream => {
+  const update = (service: Service) => build(service.transport, merge(service.options, options))
+  return Effect.isEffect(self)
+    ? Effect.updateService(self, ContainersClient, update)
+    : Stream.updateService(self, ContainersClient, update)
+})

@@ -1,18 +1,11 @@
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientError from "@effect/platform/HttpClientError"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { describe, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as Layer from "effect/Layer"
-import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
-import { ContainerFiles, ContainersClient, Models, Upload } from "../src/index.js"
+import { ContainerFiles, Models, Upload } from "../src/index.js"
 import * as Stub from "./stub.js"
 
 const page = (ids: ReadonlyArray<string>, has_more: boolean) => ({
@@ -190,78 +183,6 @@ describe("ContainerFiles", () => {
       expect(Chunk.reduce(chunks, 0, (n, c) => n + c.length)).toBe(1234)
       expect(stub.requests).toHaveLength(2)
     }).pipe(Effect.provide(stub.layer))
-  })
-
-  describe("content over a response that keeps its own idle timeout", () => {
-    /** A client answering with a response whose `IdleTimeoutBody` is `body`. */
-    const over = (
-      body: (timeout: Duration.Duration, onIdle: () => unknown) => Stream.Stream<Uint8Array, unknown>,
-    ) =>
-      ContainersClient.layer({ apiKey: Redacted.make(Stub.apiKey), baseUrl: "https://api.test/v1" }).pipe(
-        Layer.provide(
-          Layer.succeed(
-            HttpClient.HttpClient,
-            // `makeWith`, as the Node layer: `make` wraps each response in one of its own.
-            HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
-              Effect.map((request) =>
-                Object.assign(HttpClientResponse.fromWeb(request, new Response("unused")), {
-                  [ContainersClient.IdleTimeoutBody]: body,
-                }),
-              ),
-              Effect.succeed,
-            ),
-          ),
-        ),
-      )
-
-    it.effect("reads the body through it, with the client's timeout and an idle TimeoutError", () => {
-      const asked: Array<Duration.Duration> = []
-      return Effect.gen(function* () {
-        const chunks: Array<number> = []
-        const error = yield* Effect.flip(
-          Stream.runForEach(ContainerFiles.content("cntr_1", "cfile_7"), (chunk) =>
-            Effect.sync(() => chunks.push(...chunk)),
-          ).pipe(ContainersClient.withOptions({ timeout: "7 seconds" })),
-        )
-        expect(chunks).toEqual([1, 2])
-        expect(asked).toEqual([Duration.seconds(7)])
-        expect(error).toMatchObject({
-          _tag: "TimeoutError",
-          phase: "idle",
-          path: "/containers/cntr_1/files/cfile_7/content",
-        })
-      }).pipe(
-        Effect.provide(
-          over((timeout, onIdle) => {
-            asked.push(timeout)
-            return Stream.concat(Stream.make(new Uint8Array([1, 2])), Stream.fail(onIdle()))
-          }),
-        ),
-      )
-    })
-
-    it.effect("maps its read failures as for any body", () =>
-      Effect.gen(function* () {
-        const error = yield* Effect.flip(ContainerFiles.contentBytes("cntr_1", "cfile_7"))
-        expect(error._tag).toBe("ConnectionError")
-      }).pipe(
-        Effect.provide(
-          over(() =>
-            Stream.fail(
-              new HttpClientError.ResponseError({
-                request: HttpClientRequest.get("https://api.test/v1"),
-                response: HttpClientResponse.fromWeb(
-                  HttpClientRequest.get("https://api.test/v1"),
-                  new Response(null),
-                ),
-                reason: "Decode",
-                cause: new Error("socket reset"),
-              }),
-            ),
-          ),
-        ),
-      ),
-    )
   })
 
   it.effect("content fails with the status error and sends once for a 404", () => {

@@ -225,7 +225,7 @@ describe("retry policy", () => {
     }).pipe(Effect.provide(stub.layer))
   })
 
-  // The live clock's timer is a plain setTimeout (see deadline.ts): these run in real time.
+  // On the live clock the attempt timeout is a real timer: these run in real time.
   it.live("on the live clock, a stalled attempt times out and is interrupted", () => {
     let interrupted = false
     const stalled = Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => (interrupted = true))))

@@ -1,18 +1,22 @@
 /**
- * `ContainersClient` over Node's HTTP stack (undici, through a client of this package's own),
- * with a `User-Agent` naming this library.
+ * `ContainersClient` over Node's HTTP stack: the platform's undici client
+ * (`NodeHttpClient.makeUndici`), with a `User-Agent` naming this library, compressed JSON
+ * asked for and every compressed body decoded, and proxies from the environment on request.
  *
  * @since 0.1.0
  */
-import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as Undici from "@effect/platform-node/Undici"
 import { ContainersClient } from "@openai-containers/core"
 import type * as ConfigError from "effect/ConfigError"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as internal from "./internal/httpClient.js"
+import type * as Scope from "effect/Scope"
+import * as internal from "./internal/transport.js"
 
 /**
  * The `User-Agent` sent unless the options' headers set one:
- * `openai-containers-effect/0.1.0 node/<version>`.
+ * `@openai-containers/node/<version> node/<version>`.
  *
  * @since 0.1.0
  * @category constants
@@ -20,15 +24,59 @@ import * as internal from "./internal/httpClient.js"
 export const userAgent: string = internal.userAgent
 
 /**
- * The `HttpClient` the layers use: this package's own client over an undici `Agent` (one
- * keep-alive connection pool per built layer, destroyed when the layer is released). It sends
- * global `FormData` bodies (Bytes and Blob uploads) as a multipart stream, streams `Stream`
- * bodies with backpressure, and adds the library `User-Agent` unless one is set.
+ * Where requests go out.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface TransportOptions {
+  /**
+   * Any undici `Dispatcher` (an `Agent` with your own settings, a `ProxyAgent`, a mock). The
+   * layer uses it as given and leaves its lifetime to you.
+   */
+  readonly dispatcher?: Undici.Dispatcher | undefined
+  /**
+   * Honour `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` (undici's `EnvHttpProxyAgent`). Ignored
+   * when `dispatcher` is given. Default false: a fresh keep-alive `Agent` per layer.
+   */
+  readonly proxyFromEnv?: boolean | undefined
+}
+
+/**
+ * The options of {@link layer}: the client's, plus where requests go out.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Options extends ContainersClient.Options, TransportOptions {}
+
+const dispatcher = (options: TransportOptions): Effect.Effect<Undici.Dispatcher, never, Scope.Scope> =>
+  options.dispatcher !== undefined
+    ? Effect.succeed(options.dispatcher)
+    : Effect.acquireRelease(
+        Effect.sync(() =>
+          options.proxyFromEnv === true ? new Undici.EnvHttpProxyAgent() : new Undici.Agent(),
+        ),
+        // Aborts whatever is still in flight and closes every connection.
+        (agent) => Effect.promise(() => agent.destroy()),
+      )
+
+/**
+ * The `HttpClient` the layers use: the platform's undici client over one keep-alive
+ * dispatcher for the layer's lifetime (destroyed on release unless it is yours). It adds the
+ * library `User-Agent` unless one is set, asks for `gzip, br` on JSON requests, decodes gzip,
+ * deflate and br bodies (JSON and content alike), and sends `FormData` uploads as a stream.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerHttpClient: Layer.Layer<HttpClient.HttpClient> = internal.layer
+export const layerHttpClient = (options: TransportOptions = {}): Layer.Layer<HttpClient.HttpClient> =>
+  Layer.scoped(HttpClient.HttpClient, Effect.map(dispatcher(options), internal.make))
+
+const split = ({ dispatcher, proxyFromEnv, ...client }: Options) => ({
+  client,
+  transport: { dispatcher, proxyFromEnv },
+})
 
 /**
  * `ContainersClient` from options, over {@link layerHttpClient}.
@@ -36,10 +84,10 @@ export const layerHttpClient: Layer.Layer<HttpClient.HttpClient> = internal.laye
  * @since 0.1.0
  * @category layers
  */
-export const layer = (
-  options: ContainersClient.Options = {},
-): Layer.Layer<ContainersClient.ContainersClient> =>
-  Layer.provide(ContainersClient.layer(options), layerHttpClient)
+export const layer = (options: Options = {}): Layer.Layer<ContainersClient.ContainersClient> => {
+  const { client, transport } = split(options)
+  return Layer.provide(ContainersClient.layer(client), layerHttpClient(transport))
+}
 
 /**
  * `ContainersClient` from `Config` (by default `OPENAI_API_KEY`, `OPENAI_BASE_URL`,
@@ -50,5 +98,6 @@ export const layer = (
  */
 export const layerConfig = (
   configs: ContainersClient.ConfigOptions = {},
+  transport: TransportOptions = {},
 ): Layer.Layer<ContainersClient.ContainersClient, ConfigError.ConfigError> =>
-  Layer.provide(ContainersClient.layerConfig(configs), layerHttpClient)
+  Layer.provide(ContainersClient.layerConfig(configs), layerHttpClient(transport))

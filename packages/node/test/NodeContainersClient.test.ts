@@ -12,11 +12,11 @@ import { FakeContainersApi, FakeContainersServer } from "@openai-containers/test
 import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import pkg from "../package.json" with { type: "json" }
 import { NodeContainersClient } from "../src/index.js"
 import { apiKey, binary, endpointSuite, expectBytes, newContainer, withClient } from "./endpointSuite.js"
 import { awaitPromise, rawServer } from "./rawServer.js"
@@ -35,7 +35,10 @@ describe("NodeContainersClient", () => {
           withClient(NodeContainersClient.layer, { headers: { "User-Agent": "mine/1.0" } }),
         )
         const agents = (yield* api.requests).map((r) => r.headers["user-agent"])
-        expect(agents).toEqual([`openai-containers-effect/0.1.0 node/${process.versions.node}`, "mine/1.0"])
+        expect(agents).toEqual([
+          `@openai-containers/node/${pkg.version} node/${process.versions.node}`,
+          "mine/1.0",
+        ])
       }),
     )
   })
@@ -104,14 +107,14 @@ const bigBody = (total: number) => {
   return { state, handler }
 }
 
-const client = NodeContainersClient.layerHttpClient
+const client = NodeContainersClient.layerHttpClient()
 
 describe("NodeContainersClient.layerHttpClient", () => {
   it.scopedLive("sends Empty, Uint8Array, Raw, FormData and Stream bodies with their framing", () =>
     Effect.gen(function* () {
       const server = yield* rawServer(echo)
       const bytes = binary(100_000)
-      const get = yield* echoed(HttpClientRequest.get(`${server.url}/a?b=1#fragment`))
+      const get = yield* echoed(HttpClientRequest.get(`${server.url}/a?b=1`))
       expect(get).toMatchObject({ method: "GET", path: "/a?b=1", contentLength: null, body: "" })
       expect(get.userAgent).toBe(NodeContainersClient.userAgent)
 
@@ -282,96 +285,32 @@ describe("NodeContainersClient.layerHttpClient", () => {
     }),
   )
 
-  it.scopedLive("the response: status, lowercase headers, cookies, and a body readable many ways", () =>
-    Effect.gen(function* () {
-      const server = yield* rawServer((req, res) => {
-        res.statusCode = req.url === "/form" ? 200 : 201
-        res.setHeader("Set-Cookie", ["a=1; Path=/", "b=2"])
-        res.setHeader("X-Multi", ["one", "two"])
-        if (req.url === "/form") {
-          res.setHeader("Content-Type", "application/x-www-form-urlencoded")
-          res.end("x=1&y=%C3%A9&x=2")
-        } else {
+  it.scopedLive(
+    "the response: status, lowercase headers, cookies, and the body as text, JSON or a stream",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* rawServer((_req, res) => {
+          res.statusCode = 201
+          res.setHeader("Set-Cookie", ["a=1; Path=/", "b=2"])
+          res.setHeader("X-Multi", ["one", "two"])
           res.setHeader("Content-Type", "application/json")
           res.end('{"a":[1,"é"]}')
-        }
-      })
-      const response = yield* send(HttpClientRequest.get(server.url))
-      expect(response.status).toBe(201)
-      expect(response.headers["x-multi"]).toBe("one, two")
-      expect(response.headers["content-type"]).toBe("application/json")
-      expect(Cookies.toRecord(response.cookies)).toEqual({ a: "1", b: "2" })
-      expect(Option.isNone(response.remoteAddress)).toBe(true)
-      // Inspecting does not read the body.
-      expect(response.toJSON()).not.toHaveProperty("body")
-      expect(yield* response.text).toBe('{"a":[1,"é"]}')
-      expect(yield* response.text).toBe('{"a":[1,"é"]}')
-      expect(yield* response.json).toEqual({ a: [1, "é"] })
-      expect(yield* response.json).toEqual({ a: [1, "é"] })
-      const bytes = new TextEncoder().encode('{"a":[1,"é"]}')
-      expectBytes(new Uint8Array(yield* response.arrayBuffer), bytes)
-      expectBytes(Buffer.concat(Chunk.toArray(yield* Stream.runCollect(response.stream))), bytes)
-      expect(response.toJSON()).toMatchObject({
-        _id: "@effect/platform/HttpClientResponse",
-        status: 201,
-        body: { a: [1, "é"] },
-      })
-
-      const form = yield* send(HttpClientRequest.get(`${server.url}/form`))
-      expect((yield* form.formData).getAll("x")).toEqual(["1", "2"])
-      expect(yield* form.urlParamsBody).toEqual([
-        ["x", "1"],
-        ["y", "é"],
-        ["x", "2"],
-      ])
-    }).pipe(Effect.provide(client)),
-  )
-
-  it.scopedLive("a body that has all arrived is read at once, into a buffer of its own", () =>
-    Effect.gen(function* () {
-      const json = JSON.stringify({ data: Array.from({ length: 40 }, (_, i) => ({ id: `file_${i}` })) })
-      const ports: Array<number | undefined> = []
-      const server = yield* rawServer((req, res) => {
-        ports.push(req.socket.remotePort)
-        if (req.url === "/empty") return void res.writeHead(204).end()
-        if (req.url === "/late") {
-          res.writeHead(200, { "content-length": String(json.length) })
-          res.write(json.slice(0, 10))
-          return void setTimeout(() => res.end(json.slice(10)), 20)
-        }
-        // Headers and body in one write, so they arrive in one socket read.
-        res.writeHead(200, { "content-type": "application/json" }).end(json)
-      })
-      const whole = yield* send(HttpClientRequest.get(server.url))
-      // No wait for an `end` event: the read completes without a turn of the event loop.
-      const text = Effect.runSyncExit(whole.text)
-      expect(text).toStrictEqual(Exit.succeed(json))
-      const buffer = yield* whole.arrayBuffer
-      // Its own buffer, not a view into the socket's larger read buffer.
-      expect(buffer.byteLength).toBe(json.length)
-      expect(new TextDecoder().decode(buffer)).toBe(json)
-
-      const empty = yield* send(HttpClientRequest.get(`${server.url}/empty`))
-      expect(empty.status).toBe(204)
-      expect(Effect.runSyncExit(empty.text)).toStrictEqual(Exit.succeed(""))
-      expect((yield* empty.arrayBuffer).byteLength).toBe(0)
-
-      // Still arriving: read when the rest comes.
-      const late = yield* send(HttpClientRequest.get(`${server.url}/late`))
-      expect(yield* late.text).toBe(json)
-      expect(yield* late.json).toEqual(JSON.parse(json))
-
-      // The body taken at once was consumed to its end: its connection was free for the third.
-      expect(ports).toHaveLength(3)
-      expect(ports[2]).toBe(ports[0])
-
-      // Streamed first, the body is gone: a whole-body read after it fails, as it always did.
-      const streamed = yield* send(HttpClientRequest.get(server.url))
-      const chunks = yield* Stream.runCollect(streamed.stream)
-      expect(Buffer.concat(Chunk.toArray(chunks)).toString()).toBe(json)
-      const error = yield* Effect.flip(streamed.text)
-      expect([error._tag, error.reason]).toEqual(["ResponseError", "Decode"])
-    }).pipe(Effect.provide(client)),
+        })
+        const response = yield* send(HttpClientRequest.get(server.url))
+        expect(response.status).toBe(201)
+        expect(response.headers["x-multi"]).toBe("one, two")
+        expect(response.headers["content-type"]).toBe("application/json")
+        expect(Cookies.toRecord(response.cookies)).toEqual({ a: "1", b: "2" })
+        expect(Option.isNone(response.remoteAddress)).toBe(true)
+        // Inspecting does not read the body.
+        expect(response.toJSON()).not.toHaveProperty("body")
+        expect(yield* response.text).toBe('{"a":[1,"é"]}')
+        expect(yield* response.text).toBe('{"a":[1,"é"]}')
+        expect(yield* response.json).toEqual({ a: [1, "é"] })
+        const bytes = new TextEncoder().encode('{"a":[1,"é"]}')
+        const streamed = yield* send(HttpClientRequest.get(server.url))
+        expectBytes(Buffer.concat(Chunk.toArray(yield* Stream.runCollect(streamed.stream))), bytes)
+      }).pipe(Effect.provide(client)),
   )
 
   it.scopedLive("failures: connecting is a Transport RequestError, a cut body a Decode ResponseError", () =>

@@ -8,7 +8,6 @@ import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Effect from "effect/Effect"
-import * as Runtime from "effect/Runtime"
 import type { Progress } from "../BrowserContainerFiles.js"
 
 // Statuses whose Response may not have a body.
@@ -55,17 +54,14 @@ const send = (
 
 /**
  * `client`, except that a `FormData` body is sent with `XMLHttpRequest`, reporting upload
- * progress.
+ * progress. Requests reach it fully built (it sits beneath the core's request mapping).
  */
 export const withUploadProgress = (
   client: HttpClient.HttpClient,
-  onProgress: (progress: Progress) => Effect.Effect<void>,
-): Effect.Effect<HttpClient.HttpClient> =>
-  Effect.map(Effect.runtime<never>(), (runtime) => {
-    const report = (progress: Progress) => Runtime.runFork(runtime)(onProgress(progress))
-    return HttpClient.make((request, url) =>
-      request.body._tag === "FormData"
-        ? send(request, url, request.body.formData, report)
-        : client.execute(request),
-    )
-  })
+  onProgress: (progress: Progress) => void,
+): HttpClient.HttpClient =>
+  HttpClient.make((request, url) =>
+    request.body._tag === "FormData"
+      ? send(request, url, request.body.formData, onProgress)
+      : client.execute(request),
+  )

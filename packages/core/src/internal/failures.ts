@@ -17,8 +17,22 @@ import {
   fromStatus,
   InvalidRequestError,
 } from "../ContainersError.js"
-import { redactHeaders } from "./headers.js"
 import type { Endpoint } from "./request.js"
+
+const sensitiveHeaders = new Set([
+  "authorization",
+  "cookie",
+  "set-cookie",
+  "x-api-key",
+  "proxy-authorization",
+])
+
+/** Response headers as handed out in errors: credentials a server sends back are blanked. */
+export const redactHeaders = (headers: Readonly<Record<string, string>>): Record<string, string> => {
+  const out: Record<string, string> = {}
+  for (const name in headers) out[name] = sensitiveHeaders.has(name) ? "<redacted>" : headers[name]!
+  return out
+}
 
 export const describeCause = (cause: unknown): string => {
   if (cause instanceof Error) {

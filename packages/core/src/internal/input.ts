@@ -64,3 +64,19 @@ export const validate = <A, I>(
       }),
     )
 }
+
+// URL encoding turns a lone UTF-16 surrogate into U+FFFD: the server would get another value.
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** Refuses query values no URL can carry as given. */
+export const checkQuery = (
+  query: Readonly<Record<string, string | number | undefined>> | undefined,
+): Effect.Effect<void, InvalidRequestError> => {
+  for (const name in query) {
+    const value = query[name]
+    if (typeof value === "string" && loneSurrogate.test(value)) {
+      return Effect.fail(new InvalidRequestError({ message: `Query parameter ${name} is not valid Unicode` }))
+    }
+  }
+  return Effect.void
+}

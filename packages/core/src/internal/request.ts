@@ -3,24 +3,15 @@
  * transport failures to tagged errors, decode the body, and retry by the policy.
  */
 import type * as HttpBody from "@effect/platform/HttpBody"
-import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpTraceContext from "@effect/platform/HttpTraceContext"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import { constTrue } from "effect/Function"
-import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import {
-  ContainersClient,
-  hasIdleTimeoutBody,
-  IdleTimeoutBody,
-  type ResolvedOptions,
-} from "../ContainersClient.js"
+import { ContainersClient, type ResolvedOptions } from "../ContainersClient.js"
 import { type ContainersError, ResponseDecodeError, TimeoutError } from "../ContainersError.js"
-import { deadline } from "./deadline.js"
 import {
   describeCause,
   describeParseError,
@@ -29,9 +20,8 @@ import {
   statusFailure,
   withNote,
 } from "./failures.js"
-import { declined, fastDecoder } from "./fastDecode.js"
-import { checkOptions, checkQuery, requestHeaders } from "./headers.js"
 import { idleTimeout } from "./idle.js"
+import { checkQuery } from "./input.js"
 import { decide } from "./retry.js"
 
 /** A request body, and whether it can be built again for a retry. */
@@ -56,7 +46,7 @@ const timeoutError = (endpoint: Endpoint, timeout: Duration.Duration, phase: "re
   new TimeoutError({ method: endpoint.method, path: endpoint.path, timeout, phase })
 
 /**
- * Sends once: the response, with its status checked, then `read` under the same timeout.
+ * Sends once: the response, with its status checked, then `read`, all under the timeout.
  */
 const attempt = <A>(
   endpoint: Endpoint,
@@ -67,11 +57,10 @@ const attempt = <A>(
 ): Effect.Effect<A, ContainersError, ContainersClient> =>
   Effect.flatMap(ContainersClient, ({ httpClient, options }) =>
     Effect.gen(function* () {
-      const headers = yield* requestHeaders(options, endpoint.accept ?? "application/json")
       yield* checkQuery(endpoint.query)
       const body = endpoint.body === undefined ? undefined : yield* endpoint.body.make
-      const request = HttpClientRequest.make(endpoint.method)(options.baseUrl + endpoint.path, {
-        headers,
+      const request = HttpClientRequest.make(endpoint.method)(endpoint.path, {
+        headers: { accept: endpoint.accept ?? "application/json" },
         ...(endpoint.query === undefined ? {} : { urlParams: endpoint.query }),
         ...(body === undefined ? {} : { body }),
       })
@@ -83,19 +72,16 @@ const attempt = <A>(
             ? HttpClientRequest.setHeaders(request, HttpTraceContext.toHeaders(span.value))
             : request,
         )
-        .pipe(
-          // The endpoint span above is the one span per call; the platform's own per-attempt
-          // span cost CPU on every request and copied every header into its attributes
-          // (where a server echoing the key would have put it).
-          Effect.locally(HttpClient.currentTracerDisabledWhen, constTrue),
-          Effect.mapError((error) => fromPlatformError(endpoint, error)),
-        )
+        .pipe(Effect.mapError((error) => fromPlatformError(endpoint, error)))
       if (span._tag === "Some") span.value.attribute("http.response.status_code", response.status)
       if (response.status < 200 || response.status >= 300) return yield* statusFailure(endpoint, response)
       return yield* read(response, options)
     }).pipe(
       Effect.mapError((error) => hideKey(options, error)),
-      (self) => deadline(self, options.timeout, timeoutError(endpoint, options.timeout, "response")),
+      Effect.timeoutFail({
+        duration: options.timeout,
+        onTimeout: timeoutError(endpoint, options.timeout, "response"),
+      }),
     ),
   )
 
@@ -107,7 +93,8 @@ const retrying = <A>(
   endpoint: Endpoint,
   once: Effect.Effect<A, ContainersError, ContainersClient>,
 ): Effect.Effect<A, ContainersError, ContainersClient> =>
-  Effect.flatMap(ContainersClient, ({ options }) => {
+  Effect.flatMap(ContainersClient, ({ options, invalid }) => {
+    if (invalid._tag === "Some") return Effect.fail(invalid.value)
     const replayable = endpoint.body?.replayable ?? true
     const loop = (retries: number, state: unknown): Effect.Effect<A, ContainersError, ContainersClient> =>
       Effect.catchAll(once, (error) =>
@@ -120,7 +107,7 @@ const retrying = <A>(
               ),
         ),
       )
-    return Effect.zipRight(checkOptions(options), loop(0, undefined))
+    return loop(0, undefined)
   })
 
 /** A 2xx JSON body, parsed but not yet checked against its schema. */
@@ -147,11 +134,7 @@ const readParsed =
         issue,
         cause,
       })
-    const fast = fastDecoder(schema)
-    const decode = (raw: unknown): Effect.Effect<A, ParseResult.ParseError> => {
-      const decoded = fast === undefined ? declined : fast(raw)
-      return decoded === declined ? Schema.decodeUnknown(schema)(raw) : Effect.succeed(decoded)
-    }
+    const decode = Schema.decodeUnknown(schema)
     return response.text.pipe(
       Effect.mapError((error) => fromPlatformError(endpoint, error)),
       Effect.flatMap((text) =>
@@ -162,8 +145,7 @@ const readParsed =
       ),
       Effect.map((raw) => ({
         raw,
-        // Suspended: a sync schema decodes as soon as it is applied, which put every page's
-        // check before the next page's request instead of beside it.
+        // Suspended: pagination runs the check on the consumer's side, after the next request.
         decode: Effect.suspend(() => decode(raw)).pipe(
           // Runs after the attempt, outside its key scrubbing: a body may echo the key.
           Effect.mapError((error) => {
@@ -241,16 +223,10 @@ export const bytes = (
         Effect.tap((response) => onResponse(responseInfo(response))),
         Effect.withParentSpan(span),
       )
-      const onIdle = timeoutError(endpoint, options.timeout, "idle")
-      if (hasIdleTimeoutBody(response)) {
-        return Stream.mapError(response[IdleTimeoutBody](options.timeout, onIdle), (error) =>
-          error._tag === "TimeoutError" ? error : fromPlatformError(endpoint, error),
-        )
-      }
       return idleTimeout(
         Stream.mapError(response.stream, (error) => fromPlatformError(endpoint, error)),
         options.timeout,
-        onIdle,
+        timeoutError(endpoint, options.timeout, "idle"),
       )
     }),
   )

@@ -6,10 +6,10 @@ import * as nodeFs from "node:fs"
 import type * as PlatformError from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodeStream from "@effect/platform-node/NodeStream"
 import { ContainersError } from "@openai-containers/core"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
-import { fromReadable } from "./streams.js"
 
 /**
  * How much of a file one read takes. 64 KiB, under glibc's threshold for mapping an allocation
@@ -48,11 +48,13 @@ export const readExactly = (path: string, size: number): Stream.Stream<Uint8Arra
   Stream.suspend(() => {
     if (size === 0) return Stream.empty
     let read = 0
-    // `end` is inclusive. The read stream opens the file as soon as it is made (here, when
-    // this stream starts) and closes it when it ends or is destroyed (the upload stopped).
-    const file = nodeFs.createReadStream(path, { start: 0, end: size - 1, highWaterMark: chunkSize })
+    // `end` is inclusive. The read stream opens the file when this stream starts and closes
+    // it when it ends or is destroyed (the upload stopped).
     const bytes = Stream.mapChunks(
-      fromReadable(file, (cause) => cause),
+      NodeStream.fromReadable<unknown, Uint8Array>(
+        () => nodeFs.createReadStream(path, { start: 0, end: size - 1, highWaterMark: chunkSize }),
+        (cause) => cause,
+      ),
       (chunk) => {
         for (const piece of chunk) read += piece.byteLength
         return chunk

@@ -1,0 +1,90 @@
+/**
+ * The Node transport: the platform's undici client (`NodeHttpClient.makeUndici`) with what the
+ * API needs on top, through the platform's own combinators: the library `User-Agent`,
+ * `Accept-Encoding` on JSON requests and decoded bodies, and `FormData` sent as a stream
+ * (undici's dispatcher does not take the global `FormData`).
+ */
+import { pipeline, Readable, type Transform } from "node:stream"
+import type { ReadableStream as WebStream } from "node:stream/web"
+import * as zlib from "node:zlib"
+import * as HttpBody from "@effect/platform/HttpBody"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import type * as Undici from "@effect/platform-node/Undici"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+
+/** Kept in step with package.json's version (a test checks). */
+export const version = "1.0.0"
+
+/** `@openai-containers/node/1.0.0 node/20.19.0`. */
+export const userAgent = `@openai-containers/node/${version} node/${process.versions.node}`
+
+const decoders: Readonly<Record<string, () => Transform>> = {
+  gzip: () => zlib.createGunzip(),
+  "x-gzip": () => zlib.createGunzip(),
+  deflate: () => zlib.createInflate(),
+  br: () => zlib.createBrotliDecompress(),
+}
+
+/**
+ * A multipart `FormData` body (bytes and Blob uploads) as a stream: Node's `Response`
+ * encodes it, reading Blobs lazily, so nothing is copied whole.
+ */
+const formDataAsStream = (
+  request: HttpClientRequest.HttpClientRequest,
+): HttpClientRequest.HttpClientRequest => {
+  if (request.body._tag !== "FormData") return request
+  const encoded = new Response(request.body.formData)
+  const contentType = encoded.headers.get("content-type") ?? "multipart/form-data"
+  const body = encoded.body
+  if (body === null) return request
+  return HttpClientRequest.setBody(
+    request,
+    HttpBody.stream(
+      Stream.fromReadableStream({ evaluate: () => body, onError: (cause) => cause }),
+      contentType,
+    ),
+  )
+}
+
+const prepare = (request: HttpClientRequest.HttpClientRequest): HttpClientRequest.HttpClientRequest => {
+  let next = formDataAsStream(request)
+  if (next.headers["user-agent"] === undefined)
+    next = HttpClientRequest.setHeader(next, "user-agent", userAgent)
+  if (next.headers["accept-encoding"] === undefined && next.headers.accept === "application/json") {
+    next = HttpClientRequest.setHeader(next, "accept-encoding", "gzip, br")
+  }
+  return next
+}
+
+/**
+ * A response whose `Content-Encoding` is gzip, deflate or br, with its body decoded (and the
+ * encoding and length headers dropped, as fetch does); any other response as it came.
+ */
+const decode = (response: HttpClientResponse.HttpClientResponse): HttpClientResponse.HttpClientResponse => {
+  const encoding = response.headers["content-encoding"]?.trim().toLowerCase()
+  const decoder = encoding === undefined ? undefined : decoders[encoding]
+  if (decoder === undefined || response.status === 204 || response.status === 304) return response
+  // An error on either side (a broken body, bytes that are not what they claim) reaches the
+  // consumer through the decoder, as a failed read.
+  const body = Stream.toReadableStream(response.stream) as unknown as WebStream // same class, typed twice (DOM, Node)
+  const decoded = pipeline(Readable.fromWeb(body), decoder(), () => {})
+  const headers = new Headers()
+  for (const name in response.headers) {
+    if (name !== "content-encoding" && name !== "content-length") headers.set(name, response.headers[name]!)
+  }
+  return HttpClientResponse.fromWeb(
+    response.request,
+    new Response(Readable.toWeb(decoded) as unknown as ReadableStream, { status: response.status, headers }), // as above
+  )
+}
+
+/** The transport over `dispatcher`. */
+export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient =>
+  NodeHttpClient.makeUndici(dispatcher).pipe(
+    HttpClient.mapRequest(prepare),
+    HttpClient.transformResponse((response) => response.pipe(Effect.map(decode))),
+  )
