@@ -1,0 +1,296 @@
+/**
+ * The errors every endpoint can fail with: one tagged class per HTTP status family, plus
+ * transport, timeout, decode and input errors. Match them with `Effect.catchTag`. Each is a
+ * `Data.TaggedError`, as `effect/http`'s own errors are.
+ *
+ * @since 0.1.0
+ */
+import type * as Cause from "effect/Cause"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Predicate from "effect/Predicate"
+
+/**
+ * The `error` object of an API error body: `{"error": {type, code, param, message}}`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ApiErrorObject {
+  readonly type: string
+  readonly message: string
+  readonly code: string | null
+  readonly param: string | null
+}
+
+/**
+ * What every error raised from an HTTP response carries.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ResponseErrorFields {
+  /** The HTTP method and the path below the base URL, e.g. `GET /containers/cntr_1`. */
+  readonly method: string
+  readonly path: string
+  readonly status: number
+  /** The `x-request-id` response header, to quote to OpenAI support. */
+  readonly requestId: string | undefined
+  /** The API's error object, when the body had one. */
+  readonly error: ApiErrorObject | undefined
+  /** Response headers, with credentials and cookies redacted. */
+  readonly headers: Readonly<Record<string, string>>
+  /** Set when a retryable failure was not retried, saying why. */
+  readonly notRetried?: string
+}
+
+const notRetriedSuffix = (note: string | undefined) => (note === undefined ? "" : ` (not retried: ${note})`)
+
+const describeResponse = (self: ResponseErrorFields, label: string): string => {
+  const detail = self.error?.message ?? label
+  const id = self.requestId === undefined ? "" : ` [request ${self.requestId}]`
+  return `${self.status} ${detail} (${self.method} ${self.path})${id}${notRetriedSuffix(self.notRetried)}`
+}
+
+type StatusErrorClass<Tag extends string> = new (
+  fields: ResponseErrorFields,
+) => Cause.YieldableError & { readonly _tag: Tag } & Readonly<ResponseErrorFields>
+
+const statusError = <Tag extends string>(tag: Tag, label: string): StatusErrorClass<Tag> =>
+  class extends Data.TaggedError(tag)<ResponseErrorFields> {
+    override get message(): string {
+      return describeResponse(this, label)
+    }
+  }
+
+/**
+ * 400: the API rejected the request as malformed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class BadRequestError extends statusError("BadRequestError", "Bad request") {}
+
+/**
+ * 401: the API key is missing or wrong.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class AuthenticationError extends statusError("AuthenticationError", "Authentication failed") {}
+
+/**
+ * 403: the key is valid but may not do this.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PermissionDeniedError extends statusError("PermissionDeniedError", "Permission denied") {}
+
+/**
+ * 404: no such container or file.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class NotFoundError extends statusError("NotFoundError", "Not found") {}
+
+/**
+ * 409: the request conflicts with the resource's current state.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ConflictError extends statusError("ConflictError", "Conflict") {}
+
+/**
+ * 422: the request was well formed but could not be processed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnprocessableEntityError extends statusError(
+  "UnprocessableEntityError",
+  "Unprocessable entity",
+) {}
+
+/**
+ * 429: rate limited. The wait the server asked for, if any, is in `headers` (`retry-after-ms`,
+ * `retry-after`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RateLimitError extends statusError("RateLimitError", "Rate limit exceeded") {}
+
+/**
+ * 500 and above: the API failed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InternalServerError extends statusError("InternalServerError", "Internal server error") {}
+
+/**
+ * Any other non-2xx status.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ApiError extends statusError("ApiError", "Unexpected status") {}
+
+/**
+ * The request never got a complete response: DNS, refused or reset connection, a body cut
+ * short.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ConnectionError extends Data.TaggedError("ConnectionError")<{
+  readonly method: string
+  readonly path: string
+  readonly description: string
+  readonly cause?: unknown
+  readonly notRetried?: string
+}> {
+  override get message(): string {
+    return `Connection failed: ${this.description} (${this.method} ${this.path})${notRetriedSuffix(this.notRetried)}`
+  }
+}
+
+/**
+ * No response headers (or, for `content`, no bytes) arrived within the configured timeout.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TimeoutError extends Data.TaggedError("TimeoutError")<{
+  readonly method: string
+  readonly path: string
+  readonly timeout: Duration.Duration
+  /** `response`: waiting for headers and a JSON body; `idle`: a content stream went quiet. */
+  readonly phase: "response" | "idle"
+  readonly notRetried?: string
+}> {
+  override get message(): string {
+    const what = this.phase === "idle" ? "No bytes received for" : "No response within"
+    return `${what} ${Duration.format(this.timeout)} (${this.method} ${this.path})${notRetriedSuffix(this.notRetried)}`
+  }
+}
+
+/**
+ * A successful response whose body was not valid JSON or did not match the schema.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ResponseDecodeError extends Data.TaggedError("ResponseDecodeError")<{
+  readonly method: string
+  readonly path: string
+  readonly status: number
+  readonly requestId: string | undefined
+  /** `MalformedJson`: not JSON at all; `SchemaMismatch`: JSON of the wrong shape. */
+  readonly reason: "MalformedJson" | "SchemaMismatch"
+  /** The parse issue, in words. */
+  readonly issue: string
+  readonly cause?: unknown
+  readonly notRetried?: string
+}> {
+  override get message(): string {
+    const id = this.requestId === undefined ? "" : ` [request ${this.requestId}]`
+    return `Could not decode the ${this.status} response of ${this.method} ${this.path}${id}: ${this.issue}${notRetriedSuffix(this.notRetried)}`
+  }
+}
+
+/**
+ * Bad input, rejected before anything was sent: a parameter, a header value, or a client
+ * option no call can work with (a zero timeout, say).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidRequestError extends Data.TaggedError("InvalidRequestError")<{
+  readonly message: string
+}> {}
+
+/**
+ * The errors that carry an HTTP status and the API's error object.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type StatusError =
+  | BadRequestError
+  | AuthenticationError
+  | PermissionDeniedError
+  | NotFoundError
+  | ConflictError
+  | UnprocessableEntityError
+  | RateLimitError
+  | InternalServerError
+  | ApiError
+
+/**
+ * Every error an endpoint can fail with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ContainersError =
+  | StatusError
+  | ConnectionError
+  | TimeoutError
+  | ResponseDecodeError
+  | InvalidRequestError
+
+const tags: ReadonlySet<string> = new Set([
+  "BadRequestError",
+  "AuthenticationError",
+  "PermissionDeniedError",
+  "NotFoundError",
+  "ConflictError",
+  "UnprocessableEntityError",
+  "RateLimitError",
+  "InternalServerError",
+  "ApiError",
+  "ConnectionError",
+  "TimeoutError",
+  "ResponseDecodeError",
+  "InvalidRequestError",
+])
+
+/**
+ * Whether a value is one of this library's errors.
+ *
+ * @since 0.1.0
+ * @category refinements
+ */
+export const isContainersError = (u: unknown): u is ContainersError =>
+  Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && tags.has(u._tag)
+
+/**
+ * The error class for a non-2xx status.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromStatus = (fields: ResponseErrorFields): StatusError => {
+  switch (fields.status) {
+    case 400:
+      return new BadRequestError(fields)
+    case 401:
+      return new AuthenticationError(fields)
+    case 403:
+      return new PermissionDeniedError(fields)
+    case 404:
+      return new NotFoundError(fields)
+    case 409:
+      return new ConflictError(fields)
+    case 422:
+      return new UnprocessableEntityError(fields)
+    case 429:
+      return new RateLimitError(fields)
+    default:
+      return fields.status >= 500 ? new InternalServerError(fields) : new ApiError(fields)
+  }
+}
