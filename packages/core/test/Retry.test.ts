@@ -314,6 +314,18 @@ describe("retry policy", () => {
     }).pipe(Effect.provide(stub.layer))
   })
 
+  it.effect("an error rebuilt with its note keeps its cause", () => {
+    const stub = Stub.layer(() => ({ transportError: "socket hang up" }))
+    return Effect.gen(function* () {
+      const upload = Upload.fromStream("a.txt", Stream.make(new Uint8Array([1, 2])))
+      const error = yield* Effect.flip(ContainerFiles.create("c", { file: upload }))
+      expect(error._tag).toBe("ConnectionError")
+      expect("notRetried" in error && error.notRetried).toBe("the request body is a one-shot stream")
+      expect(error.cause).toBeInstanceOf(Error)
+      expect((error.cause as Error).message).toBe("socket hang up")
+    }).pipe(Effect.provide(stub.layer))
+  })
+
   it.effect("malformed JSON is retried for a GET, not for a POST", () =>
     Effect.gen(function* () {
       const get = Stub.layer(failThenOk(1, { raw: '{"id": "cfile_1", "obj' }))

@@ -9,6 +9,7 @@ import type { ReadableStream as WebStream } from "node:stream/web"
 import * as zlib from "node:zlib"
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
@@ -22,12 +23,21 @@ export const version = "1.0.0"
 /** `@openai-containers/node/1.0.0 node/20.19.0`. */
 export const userAgent = `@openai-containers/node/${version} node/${process.versions.node}`
 
-const decoders: Readonly<Record<string, () => Transform>> = {
-  gzip: () => zlib.createGunzip(),
-  "x-gzip": () => zlib.createGunzip(),
-  deflate: () => zlib.createInflate(),
-  br: () => zlib.createBrotliDecompress(),
+interface Decoder {
+  readonly whole: (bytes: Uint8Array, options: zlib.ZlibOptions & zlib.BrotliOptions) => Buffer
+  readonly stream: () => Transform
 }
+
+const gzip: Decoder = { whole: zlib.gunzipSync, stream: () => zlib.createGunzip() }
+const decoders: Readonly<Record<string, Decoder>> = {
+  gzip,
+  "x-gzip": gzip,
+  deflate: { whole: zlib.inflateSync, stream: () => zlib.createInflate() },
+  br: { whole: zlib.brotliDecompressSync, stream: () => zlib.createBrotliDecompress() },
+}
+
+/** A decoded JSON body may not grow past this: a small compressed body can expand enormously. */
+const maxJsonBytes = 64 * 1024 * 1024
 
 /**
  * A multipart `FormData` body (bytes and Blob uploads) as a stream: Node's `Response`
@@ -60,31 +70,56 @@ const prepare = (request: HttpClientRequest.HttpClientRequest): HttpClientReques
   return next
 }
 
-/**
- * A response whose `Content-Encoding` is gzip, deflate or br, with its body decoded (and the
- * encoding and length headers dropped, as fetch does); any other response as it came.
- */
-const decode = (response: HttpClientResponse.HttpClientResponse): HttpClientResponse.HttpClientResponse => {
-  const encoding = response.headers["content-encoding"]?.trim().toLowerCase()
-  const decoder = encoding === undefined ? undefined : decoders[encoding]
-  if (decoder === undefined || response.status === 204 || response.status === 304) return response
-  // An error on either side (a broken body, bytes that are not what they claim) reaches the
-  // consumer through the decoder, as a failed read.
-  const body = Stream.toReadableStream(response.stream) as unknown as WebStream // same class, typed twice (DOM, Node)
-  const decoded = pipeline(Readable.fromWeb(body), decoder(), () => {})
+const withBody = (
+  response: HttpClientResponse.HttpClientResponse,
+  body: BodyInit,
+): HttpClientResponse.HttpClientResponse => {
   const headers = new Headers()
   for (const name in response.headers) {
     if (name !== "content-encoding" && name !== "content-length") headers.set(name, response.headers[name]!)
   }
   return HttpClientResponse.fromWeb(
     response.request,
-    new Response(Readable.toWeb(decoded) as unknown as ReadableStream, { status: response.status, headers }), // as above
+    new Response(body, { status: response.status, headers }),
   )
+}
+
+/**
+ * A response whose `Content-Encoding` is gzip, deflate or br, with its body decoded (and the
+ * encoding and length headers dropped, as fetch does); any other response as it came. A JSON
+ * body (small, and read whole anyway) is decoded in one call; a zlib stream per page cost
+ * more than the page's own request. Other bodies are decoded as they stream.
+ */
+const decode = (
+  response: HttpClientResponse.HttpClientResponse,
+): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.ResponseError> => {
+  const encoding = response.headers["content-encoding"]?.trim().toLowerCase()
+  const decoder = encoding === undefined ? undefined : decoders[encoding]
+  if (decoder === undefined || response.status === 204 || response.status === 304)
+    return Effect.succeed(response)
+  if (response.request.headers.accept === "application/json") {
+    return Effect.flatMap(response.arrayBuffer, (bytes) =>
+      Effect.try({
+        try: () =>
+          withBody(
+            response,
+            decoder.whole(new Uint8Array(bytes), { maxOutputLength: maxJsonBytes }).toString(),
+          ),
+        catch: (cause) =>
+          new HttpClientError.ResponseError({ request: response.request, response, reason: "Decode", cause }),
+      }),
+    )
+  }
+  // An error on either side (a broken body, bytes that are not what they claim) reaches the
+  // consumer through the decoder, as a failed read.
+  const body = Stream.toReadableStream(response.stream) as unknown as WebStream // same class, typed twice (DOM, Node)
+  const decoded = pipeline(Readable.fromWeb(body), decoder.stream(), () => {})
+  return Effect.succeed(withBody(response, Readable.toWeb(decoded) as unknown as ReadableStream)) // as above
 }
 
 /** The transport over `dispatcher`. */
 export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient =>
   NodeHttpClient.makeUndici(dispatcher).pipe(
     HttpClient.mapRequest(prepare),
-    HttpClient.transformResponse((response) => response.pipe(Effect.map(decode))),
+    HttpClient.transformResponse(Effect.flatMap(decode)),
   )
