@@ -1,25 +1,40 @@
 /**
  * A faithful, stateful fake of the OpenAI Containers API for tests: containers and their files in
- * memory with real bytes, the spec's pagination and errors, bearer auth, a request log and scripted
- * faults. The same app is served in-process (`layerClient`) and over real HTTP
- * (`FakeContainersServer`).
+ * memory with real bytes, the spec's pagination and errors, bearer auth, containers that expire
+ * when idle, the API's response headers and a request budget, a request log and scripted faults.
+ * The same app is served in-process (`layerClient`) and over real HTTP (`FakeContainersServer`).
  *
  * @since 0.1.0
  */
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpClient from "@effect/platform/HttpClient"
-import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
-import * as internalApp from "./internal/app.js"
-import * as Bytes from "./internal/bytes.js"
+import type * as Option from "effect/Option"
 import * as internalClient from "./internal/client.js"
-import { FaultRegistry } from "./internal/faults.js"
-import { type ContainerFileJson, type ContainerJson, Store } from "./internal/store.js"
-import * as Validate from "./internal/validate.js"
+import type { ControlError } from "./internal/errors.js"
+import * as internalService from "./internal/service.js"
+import type { ContainerFileJson, ContainerJson } from "./internal/store.js"
+
+export {
+  /**
+   * A control (`createContainer`, `addFile`, `expireContainer`) refused, with the status and the
+   * `error` object the API would answer the same request with.
+   *
+   * @since 1.0.0
+   * @category errors
+   */
+  ControlError,
+  /**
+   * The `error` object of an API error body: `{ message, type, param, code }`.
+   *
+   * @since 1.0.0
+   * @category models
+   */
+  type ErrorObject,
+} from "./internal/errors.js"
 
 /**
  * @since 0.1.0
@@ -30,6 +45,15 @@ export interface Options {
   readonly apiKey?: string | undefined
   /** Added before every response (measured with Effect's `Clock`, so `TestClock` drives it). */
   readonly latency?: Duration.DurationInput | undefined
+  /**
+   * The request budget: at most `requests` per `per` (default 1 minute), replenished
+   * continuously, on Effect's `Clock`. Every response reports it in `x-ratelimit-*-requests`; a
+   * request over it gets a 429 with `Retry-After` and `retry-after-ms`. Default 10,000,000 a
+   * minute, which no test runs out of. Dies unless both are whole numbers (milliseconds) >= 1.
+   */
+  readonly rateLimit?:
+    | { readonly requests: number; readonly per?: Duration.DurationInput | undefined }
+    | undefined
 }
 
 /**
@@ -148,12 +172,21 @@ export interface Service {
   readonly createContainer: (body: {
     readonly name: string
     readonly [key: string]: unknown
-  }) => Effect.Effect<Container, Error>
-  /** Adds a file to a container directly (no request, no log entry). */
+  }) => Effect.Effect<Container, ControlError>
+  /**
+   * Adds a file to a container directly (no request, no log entry). Like an upload, it counts as
+   * activity, and fails (400 `Container is expired.`) on an expired container.
+   */
   readonly addFile: (
     containerId: string,
     file: { readonly filename: string; readonly bytes: Uint8Array },
-  ) => Effect.Effect<ContainerFile, Error>
+  ) => Effect.Effect<ContainerFile, ControlError>
+  /**
+   * Expires a container at once, as if it had sat idle for its `expires_after` minutes: it stays
+   * listed and retrievable with `status: "expired"`, and its file operations fail with a 400.
+   */
+  readonly expireContainer: (containerId: string) => Effect.Effect<Container, ControlError>
+  /** Every container, with its status as of now. */
   readonly containers: Effect.Effect<ReadonlyArray<Container>>
   readonly files: (containerId: string) => Effect.Effect<ReadonlyArray<ContainerFile>>
   /** The stored bytes of a file, or `None` when it does not exist. */
@@ -164,7 +197,7 @@ export interface Service {
   /** Every request received so far, oldest first. */
   readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
   readonly clearRequests: Effect.Effect<void>
-  /** Forgets everything: containers, files, seeded files, faults and the request log. */
+  /** Forgets everything: containers, files, seeded files, faults and the request log; refills the budget. */
   readonly reset: Effect.Effect<void>
 }
 
@@ -177,87 +210,15 @@ export class FakeContainersApi extends Context.Tag("@openai-containers/testing/F
   Service
 >() {}
 
-const nowSeconds = Effect.map(Clock.currentTimeMillis, (ms) => Math.floor(ms / 1000))
-
 /**
- * Builds a fresh fake with empty state.
+ * Builds a fresh fake with empty state. Its times (`created_at`, `last_active_at`, expiry, the
+ * request budget) come from the `Clock` of whichever fiber runs a request or a control.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make = (options: Options = {}): Effect.Effect<Service> =>
-  Effect.sync(() => {
-    const store = new Store()
-    const faults = new FaultRegistry()
-    const state: internalApp.State = {
-      store,
-      faults,
-      log: [],
-      apiKey: options.apiKey,
-      latency: options.latency,
-    }
-    const service: Service = {
-      app: internalApp.make(state),
-      addOpenAiFile: (file) =>
-        Effect.sync(() => {
-          const id = file.id ?? `file-${Bytes.randomHex(24)}`
-          store.addOpenAiFile({ id, filename: file.filename, content: Bytes.fromBytes(file.bytes) })
-          return { id, filename: file.filename, bytes: file.bytes }
-        }),
-      createContainer: (body) =>
-        Effect.gen(function* () {
-          const valid = yield* Validate.createContainer(body)
-          const sources = valid.fileIds.map((id) => store.openAiFile(id))
-          const missing = valid.fileIds.find((_, i) => sources[i] === undefined)
-          if (missing !== undefined) return yield* Effect.fail(new Error(`No such File object: ${missing}`))
-          const now = yield* nowSeconds
-          const created = store.createContainer(valid.fields, now)
-          for (const source of sources) {
-            if (source !== undefined) store.addFile(created.id, source.filename, source.content, now)
-          }
-          return store.container(created.id) ?? created
-        }),
-      addFile: (containerId, file) =>
-        Effect.flatMap(nowSeconds, (now) => {
-          const created = store.addFile(containerId, file.filename, Bytes.fromBytes(file.bytes), now)
-          return created === undefined
-            ? Effect.fail(new Error(`No container found with id '${containerId}'.`))
-            : Effect.succeed(created)
-        }),
-      containers: Effect.sync(() => store.allContainers()),
-      files: (containerId) => Effect.sync(() => store.allFiles(containerId) ?? []),
-      fileBytes: (containerId, fileId) =>
-        Effect.sync(() =>
-          Option.map(Option.fromNullable(store.file(containerId, fileId)), (f) => Bytes.toBytes(f.content)),
-        ),
-      injectFault: (spec) => Effect.sync(() => faults.add(spec)),
-      clearFaults: Effect.sync(() => faults.clear()),
-      requests: Effect.sync(() =>
-        state.log.map(
-          (entry): RecordedRequest => ({
-            method: entry.method,
-            path: entry.path,
-            query: entry.query,
-            headers: entry.headers,
-            bodySize: entry.bodySize,
-            fileSha256: entry.fileSha256,
-            requestId: entry.requestId,
-            status: entry.status,
-            fault: entry.fault,
-          }),
-        ),
-      ),
-      clearRequests: Effect.sync(() => {
-        state.log = []
-      }),
-      reset: Effect.sync(() => {
-        store.clear()
-        faults.clear()
-        state.log = []
-      }),
-    }
-    return service
-  })
+  internalService.make(options, undefined)
 
 /**
  * The fake alone, for serving it yourself (see `FakeContainersServer` for real HTTP).
@@ -271,6 +232,8 @@ export const layer = (options: Options = {}): Layer.Layer<FakeContainersApi> =>
 /**
  * An in-process `HttpClient` backed by the fake (no sockets), with the fake's controls. Point
  * the client under test at `http://fake.local/v1` (any host works; paths start with `/v1`).
+ * Bodies are never compressed here: an in-process client, like `fetch`, hands back decoded
+ * bodies (only `FakeContainersServer` sends gzip).
  *
  * @since 0.1.0
  * @category layers

@@ -1,7 +1,8 @@
 /**
  * The fake Containers API over real HTTP (Node): the same app as `FakeContainersApi.layerClient`,
- * on a loopback port, with CORS so browser pages on other origins can call it. For other
- * processes, the browser tests, benchmarks and the official `openai` SDK.
+ * on a loopback port, with CORS so browser pages on other origins can call it, and JSON gzipped
+ * when the request accepts it, as the API sends it. For other processes, the browser tests,
+ * benchmarks and the official `openai` SDK.
  *
  * @since 0.1.0
  */
@@ -17,6 +18,8 @@ import * as Layer from "effect/Layer"
 import * as FakeContainersApi from "./FakeContainersApi.js"
 import { Connection } from "./internal/app.js"
 import { cors } from "./internal/cors.js"
+import { compress } from "./internal/gzip.js"
+import * as internalService from "./internal/service.js"
 
 /**
  * @since 0.1.0
@@ -25,6 +28,11 @@ import { cors } from "./internal/cors.js"
 export interface Options extends FakeContainersApi.Options {
   /** The port to listen on; `0` (the default) picks a free one. */
   readonly port?: number | undefined
+  /**
+   * Also gzip file content (`.../content`) when the request accepts gzip, to check that a client
+   * decodes downloads. Default false: content is sent as stored, as the API sends it.
+   */
+  readonly compressContent?: boolean | undefined
 }
 
 /**
@@ -75,8 +83,9 @@ const resetConnection = Effect.map(HttpServerRequest.HttpServerRequest, (request
 
 /**
  * Starts the fake on `127.0.0.1` and provides its controls and its address; the server stops
- * (dropping open connections, stalled ones included) when the layer is released. The server
- * always runs on the real clock, whatever clock the layer is built under.
+ * (dropping open connections, stalled ones included) when the layer is released. The fake
+ * always runs on the real clock, its requests and its controls alike, whatever clock the layer
+ * is built or used under.
  *
  * @since 0.1.0
  * @category layers
@@ -86,14 +95,16 @@ export const layer = (
 ): Layer.Layer<FakeContainersApi.FakeContainersApi | FakeContainersServer, HttpServerError.ServeError> =>
   Layer.scopedContext(
     Effect.gen(function* () {
-      const api = yield* FakeContainersApi.make(options)
+      const api = yield* internalService.make(options, Clock.make())
       const server = Http.createServer()
       const http = yield* NodeHttpServer.make(() => server, { port: options.port ?? 0, host: "127.0.0.1" })
       // Added after the server's own finalizer, so it runs first and `close` does not wait on
       // stalled or kept-alive connections.
       yield* Effect.addFinalizer(() => Effect.sync(() => server.closeAllConnections()))
-      const app = cors(Effect.provideServiceEffect(api.app, Connection, resetConnection)).pipe(
-        Effect.withClock(Clock.make()),
+      const app = cors(
+        compress(Effect.provideServiceEffect(api.app, Connection, resetConnection), {
+          content: options.compressContent ?? false,
+        }),
       )
       yield* http.serve(app)
       const port = http.address._tag === "TcpAddress" ? http.address.port : 0

@@ -5,9 +5,11 @@
 import { createHash } from "node:crypto"
 import { describe, expect, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import OpenAI, { toFile } from "openai"
 import { FakeContainersApi } from "../src/FakeContainersApi.js"
 import * as FakeContainersServer from "../src/FakeContainersServer.js"
+import { formatDuration } from "../src/internal/budget.js"
 import { containerId, fileId, requestId } from "./utils.js"
 
 const apiKey = "sk-sdk-test"
@@ -78,12 +80,16 @@ describe("the official openai SDK against the fake server", () => {
           expires_after: { anchor: "last_active_at", minutes: 20 },
         })
 
-        expect(yield* promise(() => client.containers.retrieve(created.id))).toEqual(created)
+        // Retrieving is activity: last_active_at moves to this second (listing does not move it).
+        const retrieved = yield* promise(() => client.containers.retrieve(created.id))
+        expect(retrieved).toEqual({ ...created, last_active_at: expect.any(Number) })
+        expect(retrieved.last_active_at).toBeGreaterThanOrEqual(created.created_at)
+        expect(retrieved.last_active_at).toBeLessThanOrEqual(Math.floor(Date.now() / 1000))
 
         const listed = yield* promise(() => collect(client.containers.list()))
-        expect(listed).toEqual([plain, created])
+        expect(listed).toEqual([plain, retrieved])
         const asc = yield* promise(() => collect(client.containers.list({ order: "asc", limit: 1 })))
-        expect(asc).toEqual([created, plain])
+        expect(asc).toEqual([retrieved, plain])
         const page = yield* promise(() => client.containers.list({ limit: 1 }))
         expect(page.data).toEqual([plain])
         expect(page.has_more).toBe(true)
@@ -226,4 +232,129 @@ describe("the official openai SDK against the fake server", () => {
       }),
     )
   })
+})
+
+describe("the real API's behaviours, as the SDK meets them", () => {
+  layer(FakeContainersServer.layer({ apiKey }), { excludeTestServices: true })((it) => {
+    it.effect("an expired container: retrieve says expired, file calls reject with BadRequestError", () =>
+      Effect.gen(function* () {
+        const client = yield* sdk
+        const fake = yield* FakeContainersApi
+        yield* fake.reset
+        const container = yield* promise(() => client.containers.create({ name: "expiring" }))
+        const expired = yield* fake.expireContainer(container.id)
+        expect(expired.status).toBe("expired")
+        const found = yield* promise(() => client.containers.retrieve(container.id))
+        expect(found).toEqual({ ...container, status: "expired" })
+        const listed = yield* promise(() => collect(client.containers.list()))
+        expect(listed.map((c) => [c.id, c.status])).toEqual([[container.id, "expired"]])
+        const calls: ReadonlyArray<() => Promise<unknown>> = [
+          async () =>
+            client.containers.files.create(container.id, { file: await toFile(Buffer.from("hi"), "a.txt") }),
+          () => client.containers.files.list(container.id),
+          () => client.containers.files.retrieve("cfile_x", { container_id: container.id }),
+          () => client.containers.files.content.retrieve("cfile_x", { container_id: container.id }),
+          () => client.containers.files.delete("cfile_x", { container_id: container.id }),
+        ]
+        for (const call of calls) {
+          const error = yield* rejection(call)
+          expect(error).toBeInstanceOf(OpenAI.BadRequestError)
+          const bad = error as InstanceType<typeof OpenAI.BadRequestError>
+          expect([bad.status, bad.error]).toEqual([
+            400,
+            { message: "Container is expired.", type: "invalid_request_error", param: null, code: null },
+          ])
+          expect(bad.requestID).toMatch(requestId)
+        }
+      }),
+    )
+
+    it.effect("JSON arrives gzipped with the API's headers; downloads arrive as stored", () =>
+      Effect.gen(function* () {
+        const client = yield* sdk
+        const fake = yield* FakeContainersApi
+        yield* fake.reset
+        const container = yield* promise(() => client.containers.create({ name: "headers" }))
+        const { data, response } = yield* promise(() =>
+          client.containers.retrieve(container.id).withResponse(),
+        )
+        expect(data).toEqual({ ...container, last_active_at: expect.any(Number) })
+        // fetch decodes the body and keeps the header, so the SDK saw a gzipped response.
+        expect(response.headers.get("content-encoding")).toBe("gzip")
+        expect((yield* fake.requests).at(-1)?.headers["accept-encoding"]).toContain("gzip")
+        expect(response.headers.get("x-request-id")).toMatch(requestId)
+        expect(response.headers.get("openai-processing-ms")).toMatch(/^\d+$/)
+        expect(response.headers.get("x-ratelimit-limit-requests")).toBe("10000000")
+        // The default budget drains in microseconds: on the real clock, a request or two spent.
+        expect(Number(response.headers.get("x-ratelimit-remaining-requests"))).toBeGreaterThanOrEqual(
+          9_999_998,
+        )
+        expect(response.headers.get("x-ratelimit-reset-requests")).toMatch(/^\d+ms$|^0s$/)
+
+        const bytes = Buffer.from(Array.from({ length: 10_000 }, (_, i) => i % 256))
+        const file = yield* fake.addFile(container.id, { filename: "a.bin", bytes })
+        const content = yield* promise(() =>
+          client.containers.files.content.retrieve(file.id, { container_id: container.id }),
+        )
+        expect(content.headers.get("content-encoding")).toBeNull()
+        expect(content.headers.get("content-length")).toBe("10000")
+        expect(Buffer.from(yield* promise(() => content.arrayBuffer())).equals(bytes)).toBe(true)
+      }),
+    )
+  })
+
+  layer(FakeContainersServer.layer({ apiKey, rateLimit: { requests: 1, per: "1 hour" } }), {
+    excludeTestServices: true,
+  })((it) => {
+    it.effect("over the budget: RateLimitError with Retry-After, retry-after-ms and the budget headers", () =>
+      Effect.gen(function* () {
+        const client = yield* sdk
+        const { response } = yield* promise(() => client.containers.list().withResponse())
+        // Read when the one request was spent, so exact even on the real clock.
+        expect([
+          response.headers.get("x-ratelimit-limit-requests"),
+          response.headers.get("x-ratelimit-remaining-requests"),
+          response.headers.get("x-ratelimit-reset-requests"),
+        ]).toEqual(["1", "0", "1h0m0s"])
+        const error = yield* rejection(() => client.containers.list())
+        expect(error).toBeInstanceOf(OpenAI.RateLimitError)
+        const limited = error as InstanceType<typeof OpenAI.RateLimitError>
+        expect(limited.status).toBe(429)
+        // The wait is an hour less the real time since the first request.
+        const waitMs = Number(limited.headers.get("retry-after-ms"))
+        expect(waitMs).toBeGreaterThan(3_590_000)
+        expect(waitMs).toBeLessThanOrEqual(3_600_000)
+        expect(limited.headers.get("retry-after")).toBe(String(Math.ceil(waitMs / 1000)))
+        expect(limited.headers.get("x-ratelimit-remaining-requests")).toBe("0")
+        expect(limited.error).toEqual({
+          message: `Rate limit reached for requests per 1h0m0s: Limit 1, Used 1, Requested 1. Please try again in ${formatDuration(waitMs)}. Visit https://platform.openai.com/account/rate-limits to learn more.`,
+          type: "requests",
+          param: null,
+          code: "rate_limit_exceeded",
+        })
+      }),
+    )
+  })
+
+  layer(FakeContainersServer.layer({ apiKey, compressContent: true }), { excludeTestServices: true })(
+    (it) => {
+      it.effect("with compressContent the SDK's download is gzipped, and decoded for it", () =>
+        Effect.gen(function* () {
+          const client = yield* sdk
+          const fake = yield* FakeContainersApi
+          const container = yield* promise(() => client.containers.create({ name: "gz" }))
+          const bytes = Buffer.from("a,b\n".repeat(5_000))
+          const file = yield* promise(async () =>
+            client.containers.files.create(container.id, { file: await toFile(bytes, "rows.csv") }),
+          )
+          const content = yield* promise(() =>
+            client.containers.files.content.retrieve(file.id, { container_id: container.id }),
+          )
+          expect(content.headers.get("content-encoding")).toBe("gzip")
+          expect(Buffer.from(yield* promise(() => content.arrayBuffer())).equals(bytes)).toBe(true)
+          expect(yield* fake.fileBytes(container.id, file.id)).toEqual(Option.some(new Uint8Array(bytes)))
+        }),
+      )
+    },
+  )
 })

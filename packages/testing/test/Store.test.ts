@@ -54,7 +54,7 @@ describe("Store listing", () => {
         live.add(file.id)
       } else if (roll < 0.55) {
         const id = [...live][Math.floor(random() * live.size)]!
-        expect(store.deleteFile(container.id, id, step)).toBe(true)
+        expect(store.deleteFile(container.id, id)).toBe(true)
         live.delete(id)
       } else {
         const params: PageParams = {

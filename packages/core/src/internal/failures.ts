@@ -139,7 +139,7 @@ export const withNote = (error: ContainersError, note: string | undefined): Cont
 
 /** The same error class with some fields replaced; every error class takes its fields object. */
 const rebuild = (error: ContainersError, fields: Record<string, unknown>): ContainersError => {
-  const Rebuild = error.constructor as new (fields: typeof error) => typeof error
+  const Rebuild = error.constructor as new (fields: object) => ContainersError
   // `cause` is the native Error cause, which is not enumerable: a spread alone would drop it.
   const cause = "cause" in error && error.cause !== undefined ? { cause: error.cause } : {}
   return new Rebuild({ ...error, ...cause, ...fields })

@@ -1,11 +1,13 @@
 /**
- * The one definition of the fake API that both transports serve: logging, faults, latency and auth
- * around the routes, and the `x-request-id` every response carries.
+ * The one definition of the fake API that both transports serve: logging, faults, latency, auth and
+ * the request budget around the routes, and the headers every response carries (`x-request-id`,
+ * `openai-processing-ms`, `x-ratelimit-*-requests`).
  */
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -13,6 +15,7 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import type { Fault, RecordedRequest } from "../FakeContainersApi.js"
 import type { BodyStats } from "./body.js"
+import { overBudget, type Quota, quotaHeaders, type RequestBudget } from "./budget.js"
 import { randomHex } from "./bytes.js"
 import { ApiFailure, notFound, toResponse, unauthorized } from "./errors.js"
 import { applyToBody, type FaultRegistry, statusResponse } from "./faults.js"
@@ -37,6 +40,7 @@ export type Entry = { -readonly [K in keyof RecordedRequest]: RecordedRequest[K]
 export interface State {
   readonly store: Store
   readonly faults: FaultRegistry
+  readonly budget: RequestBudget
   log: Array<Entry>
   readonly apiKey: string | undefined
   readonly latency: Duration.DurationInput | undefined
@@ -83,10 +87,14 @@ const drain = (request: HttpServerRequest.HttpServerRequest, stats: BodyStats) =
 export const make = (state: State): HttpApp.Default => {
   const router = Routes.make(state.store)
 
-  const serve = (entry: Entry) =>
+  // `spent` receives the quota when the request reaches the budget (after auth).
+  const serve = (entry: Entry, spent: { quota: Quota | undefined }) =>
     Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
       yield* authorize(state, request.headers.authorization)
+      const quota = state.budget.take(yield* Clock.currentTimeMillis)
+      spent.quota = quota
+      if (quota.retryAfterMillis !== undefined) return yield* overBudget(quota, state.budget.windowMillis)
       return yield* router
     }).pipe(
       Effect.provideService(Routes.CurrentCall, { query: entry.query, stats: entry }),
@@ -112,10 +120,15 @@ export const make = (state: State): HttpApp.Default => {
       ),
     )
 
-  const respond = (fault: Fault | undefined, entry: Entry) =>
+  // `served` is the request processed normally, run (at most once) when the fault allows.
+  const respond = (
+    fault: Fault | undefined,
+    entry: Entry,
+    served: Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest>,
+  ) =>
     Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
-      if (fault === undefined) return yield* serve(entry)
+      if (fault === undefined) return yield* served
       switch (fault._tag) {
         case "Status":
           // A real server still receives the body; draining it keeps the log's body size honest.
@@ -123,19 +136,20 @@ export const make = (state: State): HttpApp.Default => {
           return statusResponse(fault)
         case "Latency":
           yield* Effect.sleep(fault.millis)
-          return yield* serve(entry)
+          return yield* served
         case "Stall":
           if (fault.afterBytes === undefined) {
             yield* fault.millis === undefined ? Effect.never : Effect.sleep(fault.millis)
           }
-          return yield* applyToBody(fault, yield* serve(entry), yield* bodyEnv)
+          return yield* applyToBody(fault, yield* served, yield* bodyEnv)
         default:
-          return yield* applyToBody(fault, yield* serve(entry), yield* bodyEnv)
+          return yield* applyToBody(fault, yield* served, yield* bodyEnv)
       }
     })
 
   return Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
+    const started = yield* Clock.currentTimeMillis
     const url = new URL(request.url, "http://fake.local")
     const requestId = `req_${randomHex(32)}`
     const fault = state.faults.take(request.method, url.pathname)
@@ -152,10 +166,27 @@ export const make = (state: State): HttpApp.Default => {
     }
     state.log.push(entry)
     if (state.latency !== undefined) yield* Effect.sleep(state.latency)
-    const response = yield* respond(fault, entry)
+    const spent: { quota: Quota | undefined } = { quota: undefined }
+    const response = yield* respond(fault, entry, serve(entry, spent))
     entry.status = response.status
-    return response.headers["x-request-id"] === undefined
-      ? HttpServerResponse.setHeader(response, "x-request-id", requestId)
-      : response
+    const now = yield* Clock.currentTimeMillis
+    // A request refused before the budget (no key, an injected status) reports it unspent.
+    return withDefaults(response, {
+      "x-request-id": requestId,
+      "openai-processing-ms": String(Math.max(0, Math.round(now - started))),
+      ...quotaHeaders(spent.quota ?? state.budget.peek(now)),
+    })
   })
+}
+
+/** Adds the headers the response does not set itself (an injected fault's own headers win). */
+const withDefaults = (
+  response: HttpServerResponse.HttpServerResponse,
+  defaults: Readonly<Record<string, string>>,
+): HttpServerResponse.HttpServerResponse => {
+  const missing: Record<string, string> = {}
+  for (const name in defaults) {
+    if (response.headers[name] === undefined) missing[name] = defaults[name]!
+  }
+  return HttpServerResponse.setHeaders(response, missing)
 }

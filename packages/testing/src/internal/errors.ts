@@ -5,7 +5,12 @@
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Data from "effect/Data"
 
-/** @internal */
+/**
+ * The `error` object of an API error body.
+ *
+ * @since 1.0.0
+ * @category models
+ */
 export interface ErrorObject {
   readonly message: string
   readonly type: string
@@ -22,11 +27,33 @@ export interface ErrorObject {
 export class ApiFailure extends Data.TaggedError("ApiFailure")<{
   readonly status: number
   readonly error: ErrorObject
+  /** Sent with the error body (`Retry-After` on a 429, say). */
+  readonly headers?: Readonly<Record<string, string>> | undefined
 }> {
   override get message(): string {
     return this.error.message
   }
 }
+
+/**
+ * A control of the fake (`createContainer`, `addFile`, `expireContainer`) refused: the status and
+ * the `error` object the API would answer the same request with.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class ControlError extends Data.TaggedError("ControlError")<{
+  readonly status: number
+  readonly error: ErrorObject
+}> {
+  override get message(): string {
+    return this.error.message
+  }
+}
+
+/** The same refusal, from a control rather than a request. @internal */
+export const toControlError = (failure: ApiFailure): ControlError =>
+  new ControlError({ status: failure.status, error: failure.error })
 
 /** @internal */
 export const invalidRequest = (message: string, param: string | null = null, code: string | null = null) =>
@@ -55,6 +82,12 @@ export const invalidValue = (param: string, got: unknown, supported: ReadonlyArr
 /** @internal */
 export const notFound = (message: string, param: string | null = null) =>
   new ApiFailure({ status: 404, error: { message, type: "invalid_request_error", param, code: null } })
+
+/** @internal */
+export const containerNotFound = (id: string) => notFound(`No container found with id '${id}'.`)
+
+/** What the API answers any file operation on an expired container. @internal */
+export const containerExpired = invalidRequest("Container is expired.")
 
 /** @internal */
 export const unauthorized = (message: string, code: string | null) =>
@@ -87,6 +120,7 @@ export const toResponse = (failure: ApiFailure): HttpServerResponse.HttpServerRe
   HttpServerResponse.text(encodeBody(failure.error), {
     status: failure.status,
     contentType: "application/json",
+    headers: failure.headers,
   })
 
 const describe = (value: unknown): string => {

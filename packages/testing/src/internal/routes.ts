@@ -9,8 +9,8 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import { type BodyStats, readJson, readMultipart } from "./body.js"
 import * as Bytes from "./bytes.js"
-import { type ApiFailure, notFound } from "./errors.js"
-import type { Store } from "./store.js"
+import { type ApiFailure, containerExpired, containerNotFound, notFound } from "./errors.js"
+import type { ContainerJson, Store } from "./store.js"
 import * as Validate from "./validate.js"
 
 /** The request being served: its decoded query and the log entry its body statistics go to. @internal */
@@ -19,24 +19,31 @@ export class CurrentCall extends Context.Tag("@openai-containers/testing/Current
   { readonly query: Readonly<Record<string, string>>; readonly stats: BodyStats }
 >() {}
 
-const nowSeconds = Effect.map(Clock.currentTimeMillis, (ms) => Math.floor(ms / 1000))
-
 const param = (name: string) => Effect.map(HttpRouter.params, (params) => params[name] ?? "")
 
 const json = (body: unknown) => Effect.succeed(HttpServerResponse.unsafeJson(body))
 
-const containerNotFound = (id: string) => notFound(`No container found with id '${id}'.`)
 const fileNotFound = (id: string) => notFound(`No file found with id '${id}'.`)
 
 /** @internal */
 export const make = (store: Store) => {
-  const container = (id: string): Effect.Effect<void, ApiFailure> =>
-    store.container(id) === undefined ? Effect.fail(containerNotFound(id)) : Effect.void
+  /** Every request naming a container touches it (see `Store.touch`). */
+  const touch = (id: string): Effect.Effect<ContainerJson, ApiFailure> =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const found = store.touch(id, now)
+      return found === undefined ? Effect.fail(containerNotFound(id)) : Effect.succeed(found)
+    })
+
+  /** File operations also need the container running: an expired one refuses them all. */
+  const running = (id: string): Effect.Effect<void, ApiFailure> =>
+    Effect.flatMap(touch(id), (found) =>
+      found.status === "expired" ? Effect.fail(containerExpired) : Effect.void,
+    )
 
   const listContainers = Effect.gen(function* () {
     const { query } = yield* CurrentCall
     const params = yield* Validate.pageParams(query)
-    const page = store.listContainers(params, query.name)
+    const page = store.listContainers(params, query.name, yield* Clock.currentTimeMillis)
     return yield* page === "unknown-cursor" ? Effect.fail(Validate.unknownCursor(params.after)) : json(page)
   })
 
@@ -50,17 +57,13 @@ export const make = (store: Store) => {
       if (file === undefined) return yield* notFound(`No such File object: ${id}`, "file_ids")
       files.push(file)
     }
-    const now = yield* nowSeconds
+    const now = yield* Clock.currentTimeMillis
     const created = store.createContainer(body.fields, now)
     for (const file of files) store.addFile(created.id, file.filename, file.content, now)
-    return yield* json(store.container(created.id))
+    return yield* json(created)
   })
 
-  const retrieveContainer = Effect.gen(function* () {
-    const id = yield* param("container_id")
-    const found = store.container(id)
-    return yield* found === undefined ? Effect.fail(containerNotFound(id)) : json(found)
-  })
+  const retrieveContainer = Effect.flatMap(param("container_id"), touch).pipe(Effect.flatMap(json))
 
   const deleteContainer = Effect.gen(function* () {
     const id = yield* param("container_id")
@@ -70,6 +73,7 @@ export const make = (store: Store) => {
 
   const listFiles = Effect.gen(function* () {
     const id = yield* param("container_id")
+    yield* running(id)
     const { query } = yield* CurrentCall
     const params = yield* Validate.pageParams(query)
     const page = store.listFiles(id, params)
@@ -79,7 +83,7 @@ export const make = (store: Store) => {
 
   const createFile = Effect.gen(function* () {
     const id = yield* param("container_id")
-    yield* container(id)
+    yield* running(id)
     const request = yield* HttpServerRequest.HttpServerRequest
     const { stats } = yield* CurrentCall
     const upload = yield* (request.headers["content-type"] ?? "")
@@ -89,15 +93,16 @@ export const make = (store: Store) => {
       : Effect.flatMap(readJson(request, stats), Validate.createFileJson)
     const source = typeof upload === "string" ? store.openAiFile(upload) : upload
     if (source === undefined) return yield* notFound(`No such File object: ${upload}`, "file_id")
-    const created = store.addFile(id, source.filename, source.content, yield* nowSeconds)
-    // The container may have been deleted while the upload streamed in.
+    // The container may have been deleted, or have expired, while the upload streamed in.
+    yield* running(id)
+    const created = store.addFile(id, source.filename, source.content, yield* Clock.currentTimeMillis)
     return yield* created === undefined ? Effect.fail(containerNotFound(id)) : json(created)
   })
 
   const file = Effect.gen(function* () {
     const containerId = yield* param("container_id")
     const fileId = yield* param("file_id")
-    yield* container(containerId)
+    yield* running(containerId)
     const found = store.file(containerId, fileId)
     return found === undefined ? yield* fileNotFound(fileId) : found
   })
@@ -105,8 +110,8 @@ export const make = (store: Store) => {
   const deleteFile = Effect.gen(function* () {
     const containerId = yield* param("container_id")
     const fileId = yield* param("file_id")
-    yield* container(containerId)
-    if (!store.deleteFile(containerId, fileId, yield* nowSeconds)) return yield* fileNotFound(fileId)
+    yield* running(containerId)
+    if (!store.deleteFile(containerId, fileId)) return yield* fileNotFound(fileId)
     return yield* json({ id: fileId, object: "container.file.deleted", deleted: true })
   })
 

@@ -1,6 +1,8 @@
 /**
  * The fake's state: containers, their files, the OpenAI files that `file_id` may name, and the
  * insertion sequence that keeps listing order deterministic when many objects share one second.
+ * Times come in as milliseconds on the fake's clock; the JSON shows whole seconds. A container's
+ * expiry is settled when it is looked at (a touch, a listed page), so idle containers cost nothing.
  */
 import type { Content } from "./bytes.js"
 import { randomHex } from "./bytes.js"
@@ -45,6 +47,8 @@ interface StoredFile {
 interface StoredContainer {
   readonly seq: number
   json: ContainerJson
+  // When it was last active, in ms (`json.last_active_at` is this in seconds).
+  lastActive: number
   readonly files: Map<string, StoredFile>
   // The files in ascending `seq`, built on the first listing after a change: a walk of n files
   // copies them once, not once per page.
@@ -92,9 +96,10 @@ export class Store {
 
   createContainer(
     fields: Omit<ContainerJson, "id" | "object" | "created_at" | "last_active_at" | "status">,
-    now: number,
-  ) {
+    nowMillis: number,
+  ): ContainerJson {
     const id = `cntr_${randomHex(48)}`
+    const now = seconds(nowMillis)
     const json: ContainerJson = {
       id,
       object: "container",
@@ -104,32 +109,55 @@ export class Store {
       ...fields,
     }
     const seq = this.nextSeq(id)
-    this.containers.set(id, { seq, json, files: new Map(), listing: undefined })
+    this.containers.set(id, { seq, json, lastActive: nowMillis, files: new Map(), listing: undefined })
     return json
   }
 
-  container(id: string): ContainerJson | undefined {
-    return this.containers.get(id)?.json
+  /**
+   * A request reached the container: it expires if it sat idle too long, and otherwise is
+   * active as of `nowMillis`. An expired container stays expired.
+   */
+  touch(id: string, nowMillis: number): ContainerJson | undefined {
+    const container = this.containers.get(id)
+    if (container === undefined) return undefined
+    const json = this.settle(container, nowMillis)
+    if (json.status === "expired") return json
+    container.lastActive = nowMillis
+    if (json.last_active_at !== seconds(nowMillis)) {
+      container.json = { ...json, last_active_at: seconds(nowMillis) }
+    }
+    return container.json
+  }
+
+  /** Expires the container now, whatever its idle time. */
+  expire(id: string): ContainerJson | undefined {
+    const container = this.containers.get(id)
+    if (container === undefined) return undefined
+    if (container.json.status !== "expired") container.json = { ...container.json, status: "expired" }
+    return container.json
   }
 
   deleteContainer(id: string): boolean {
     return this.containers.delete(id)
   }
 
-  listContainers(params: PageParams, name: string | undefined): Page<ContainerJson> | "unknown-cursor" {
+  /** A page of containers; only the page's containers have their expiry settled. */
+  listContainers(
+    params: PageParams,
+    name: string | undefined,
+    nowMillis: number,
+  ): Page<ContainerJson> | "unknown-cursor" {
     const all = Array.from(this.containers.values())
     const matching = name === undefined ? all : all.filter((c) => c.json.name === name)
-    return this.page(
-      matching.map((c) => ({ seq: c.seq, json: c.json })),
-      params,
-    )
+    return this.page(matching, params, (c) => this.settle(c, nowMillis))
   }
 
+  /** Adds a file; the caller has checked the container is not expired (see `touch`). */
   addFile(
     containerId: string,
     filename: string,
     content: Content,
-    now: number,
+    nowMillis: number,
   ): ContainerFileJson | undefined {
     const container = this.containers.get(containerId)
     if (container === undefined) return undefined
@@ -137,7 +165,7 @@ export class Store {
     const json: ContainerFileJson = {
       id,
       object: "container.file",
-      created_at: now,
+      created_at: seconds(nowMillis),
       bytes: content.size,
       container_id: containerId,
       path: `/mnt/data/${filename}`,
@@ -145,7 +173,6 @@ export class Store {
     }
     container.files.set(id, { seq: this.nextSeq(id), json, content })
     container.listing = undefined
-    container.json = { ...container.json, last_active_at: now }
     return json
   }
 
@@ -156,11 +183,10 @@ export class Store {
     return this.containers.get(containerId)?.files.get(fileId)
   }
 
-  deleteFile(containerId: string, fileId: string, now: number): boolean {
+  deleteFile(containerId: string, fileId: string): boolean {
     const container = this.containers.get(containerId)
     if (container === undefined || !container.files.delete(fileId)) return false
     container.listing = undefined
-    container.json = { ...container.json, last_active_at: now }
     return true
   }
 
@@ -168,16 +194,26 @@ export class Store {
     const container = this.containers.get(containerId)
     if (container === undefined) return undefined
     container.listing ??= Array.from(container.files.values())
-    return this.page(container.listing, params)
+    return this.page(container.listing, params, (file) => file.json)
   }
 
-  allContainers(): ReadonlyArray<ContainerJson> {
-    return Array.from(this.containers.values(), (c) => c.json)
+  allContainers(nowMillis: number): ReadonlyArray<ContainerJson> {
+    return Array.from(this.containers.values(), (c) => this.settle(c, nowMillis))
   }
 
   allFiles(containerId: string): ReadonlyArray<ContainerFileJson> | undefined {
     const container = this.containers.get(containerId)
     return container === undefined ? undefined : Array.from(container.files.values(), (f) => f.json)
+  }
+
+  /** The container's JSON, expired first if it has been idle for its `expires_after` minutes. */
+  private settle(container: StoredContainer, nowMillis: number): ContainerJson {
+    const json = container.json
+    const idle = nowMillis - container.lastActive
+    if (json.status !== "expired" && idle >= json.expires_after.minutes * 60_000) {
+      container.json = { ...json, status: "expired" }
+    }
+    return container.json
   }
 
   private nextSeq(id: string): number {
@@ -188,11 +224,13 @@ export class Store {
 
   /**
    * One page of `items`, which ascend by `seq` (Map insertion order, hence ascending
-   * `created_at`). The cursor's place is found by binary search, so a page costs its own size.
+   * `created_at`), each shown through `view`. The cursor's place is found by binary search, so a
+   * page costs its own size.
    */
-  private page<A extends { readonly id: string }>(
-    items: ReadonlyArray<{ readonly seq: number; readonly json: A }>,
+  private page<I extends { readonly seq: number }, A extends { readonly id: string }>(
+    items: ReadonlyArray<I>,
     params: PageParams,
+    view: (item: I) => A,
   ): Page<A> | "unknown-cursor" {
     // Ascending: the items after the cursor are [from, length). Descending: those before it
     // are [0, to), listed from the end.
@@ -208,7 +246,7 @@ export class Store {
     const slice = ascending
       ? items.slice(from, from + params.limit)
       : items.slice(Math.max(0, to - params.limit), to).reverse()
-    const data = slice.map((item) => item.json)
+    const data = slice.map(view)
     return {
       object: "list",
       data,
@@ -218,6 +256,8 @@ export class Store {
     }
   }
 }
+
+const seconds = (millis: number): number => Math.floor(millis / 1000)
 
 /** The index of the first item whose `seq` is above `seq` (`items` ascend by `seq`). */
 const firstAbove = (items: ReadonlyArray<{ readonly seq: number }>, seq: number): number => {

@@ -135,6 +135,15 @@ const expires = (value: unknown): Effect.Effect<ContainerJson["expires_after"], 
       ),
     )
   }
+  if (minutes > 20) {
+    return Effect.fail(
+      invalidRequest(
+        `Invalid 'expires_after.minutes': integer above maximum value. Expected a value <= 20, but got ${minutes} instead.`,
+        "expires_after.minutes",
+        "integer_above_max_value",
+      ),
+    )
+  }
   return Effect.succeed({ anchor: "last_active_at", minutes })
 }
 
