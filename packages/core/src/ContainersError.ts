@@ -148,6 +148,11 @@ export class ConnectionError extends Data.TaggedError("ConnectionError")<{
   readonly method: string
   readonly path: string
   readonly description: string
+  /**
+   * `request`: sending, or waiting for the response; `body`: the response came, reading its
+   * body failed (the server may have acted on the request).
+   */
+  readonly phase: "request" | "body"
   readonly cause?: unknown
   readonly notRetried?: string
 }> {

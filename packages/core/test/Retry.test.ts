@@ -326,6 +326,27 @@ describe("retry policy", () => {
     }).pipe(Effect.provide(stub.layer))
   })
 
+  it.effect("a connection failure says whether the response had come: phase request or body", () => {
+    // Answers 200, then the body fails after its first bytes.
+    const broken: Stub.Reply = {
+      raw: new ReadableStream({
+        start: (controller) => {
+          controller.enqueue(new TextEncoder().encode('{"id": "cfile_1",'))
+          controller.error(new Error("connection reset"))
+        },
+      }),
+      headers: { "content-type": "application/json" },
+    }
+    return Effect.gen(function* () {
+      const body = Stub.layer(() => broken, { maxRetries: 0 })
+      const cut = yield* Effect.flip(ContainerFiles.retrieve("c", "f").pipe(Effect.provide(body.layer)))
+      expect(cut._tag === "ConnectionError" && cut.phase).toBe("body")
+      const refused = Stub.layer(() => ({ transportError: "ECONNREFUSED" }), { maxRetries: 0 })
+      const unsent = yield* Effect.flip(ContainerFiles.retrieve("c", "f").pipe(Effect.provide(refused.layer)))
+      expect(unsent._tag === "ConnectionError" && unsent.phase).toBe("request")
+    })
+  })
+
   it.effect("malformed JSON is retried for a GET, not for a POST", () =>
     Effect.gen(function* () {
       const get = Stub.layer(failThenOk(1, { raw: '{"id": "cfile_1", "obj' }))

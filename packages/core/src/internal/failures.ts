@@ -62,6 +62,7 @@ export const fromPlatformError = (
   return new ConnectionError({
     method: endpoint.method,
     path: endpoint.path,
+    phase: error._tag === "ResponseError" ? "body" : "request",
     description: `${phase[error.reason]}${describeCause(error.cause ?? error.description)}`,
     cause: error.cause,
   })
