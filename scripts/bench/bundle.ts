@@ -70,6 +70,12 @@ export const buildTransfer = async (outdir: string): Promise<string> => {
   return nodePath.join(outdir, "transfer.mjs")
 }
 
+/** Bundles `cold.ts` for Node into `outdir` (one chunk per contender). Returns the entry file. */
+export const buildCold = async (outdir: string): Promise<string> => {
+  await buildForNode({ cold: "cold.ts" }, outdir)
+  return nodePath.join(outdir, "cold.mjs")
+}
+
 /**
  * Bundles the runner and the server for Node into `outdir`, which must lie inside `scripts/`:
  * Effect, the `openai` SDK and esbuild stay external and load from `scripts/node_modules`, as a

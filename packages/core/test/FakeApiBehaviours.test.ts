@@ -4,13 +4,13 @@
  * after the wait the fake asked for.
  */
 import { describe, expect, it } from "@effect/vitest"
+import { FakeContainersApi } from "@openai-containers/testing"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
-import { FakeContainersApi } from "@openai-containers/testing"
 import { ContainerFiles, Containers, ContainersClient, Upload } from "../src/index.js"
 
 const requestId = /^req_[0-9a-f]{32}$/
