@@ -3,7 +3,7 @@
  * transport, timeout, decode and input errors. Match them with `Effect.catchTag`. Each is a
  * `Data.TaggedError`, as `effect/http`'s own errors are.
  *
- * @since 0.1.0
+ * @since 2.0.0
  */
 import type * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
@@ -13,7 +13,7 @@ import * as Predicate from "effect/Predicate"
 /**
  * The `error` object of an API error body: `{"error": {type, code, param, message}}`.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category models
  */
 export interface ApiErrorObject {
@@ -26,7 +26,7 @@ export interface ApiErrorObject {
 /**
  * What every error raised from an HTTP response carries.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category models
  */
 export interface ResponseErrorFields {
@@ -66,7 +66,7 @@ const statusError = <Tag extends string>(tag: Tag, label: string): StatusErrorCl
 /**
  * 400: the API rejected the request as malformed.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category errors
  */
 export class BadRequestError extends statusError("BadRequestError", "Bad request") {}
@@ -74,7 +74,7 @@ export class BadRequestError extends statusError("BadRequestError", "Bad request
 /**
  * 401: the API key is missing or wrong.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category errors
  */
 export class AuthenticationError extends statusError("AuthenticationError", "Authentication failed") {}
@@ -82,7 +82,7 @@ export class AuthenticationError extends statusError("AuthenticationError", "Aut
 /**
  * 403: the key is valid but may not do this.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category errors
  */
 export class PermissionDeniedError extends statusError("PermissionDeniedError", "Permission denied") {}
@@ -90,7 +90,7 @@ export class PermissionDeniedError extends statusError("PermissionDeniedError", 
 /**
  * 404: no such container or file.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category errors
  */
 export class NotFoundError extends statusError("NotFoundError", "Not found") {}
@@ -98,7 +98,7 @@ export class NotFoundError extends statusError("NotFoundError", "Not found") {}
 /**
  * 409: the request conflicts with the resource's current state.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category errors
  */
 export class ConflictError extends statusError("ConflictError", "Conflict") {}
@@ -106,7 +106,7 @@ export class ConflictError extends statusError("ConflictError", "Conflict") {}
 /**
  * 422: the request was well formed but could not be processed.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category errors
  */
 export class UnprocessableEntityError extends statusError(
@@ -118,7 +118,7 @@ export class UnprocessableEntityError extends statusError(
  * 429: rate limited. The wait the server asked for, if any, is in `headers` (`retry-after-ms`,
  * `retry-after`).
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category errors
  */
 export class RateLimitError extends statusError("RateLimitError", "Rate limit exceeded") {}
@@ -126,7 +126,7 @@ export class RateLimitError extends statusError("RateLimitError", "Rate limit ex
 /**
  * 500 and above: the API failed.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category errors
  */
 export class InternalServerError extends statusError("InternalServerError", "Internal server error") {}
@@ -134,7 +134,7 @@ export class InternalServerError extends statusError("InternalServerError", "Int
 /**
  * Any other non-2xx status.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category errors
  */
 export class ApiError extends statusError("ApiError", "Unexpected status") {}
@@ -143,7 +143,7 @@ export class ApiError extends statusError("ApiError", "Unexpected status") {}
  * The request never got a complete response: DNS, refused or reset connection, a body cut
  * short.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category errors
  */
 export class ConnectionError extends Data.TaggedError("ConnectionError")<{
@@ -161,7 +161,7 @@ export class ConnectionError extends Data.TaggedError("ConnectionError")<{
 /**
  * No response headers (or, for `content`, no bytes) arrived within the configured timeout.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category errors
  */
 export class TimeoutError extends Data.TaggedError("TimeoutError")<{
@@ -181,7 +181,7 @@ export class TimeoutError extends Data.TaggedError("TimeoutError")<{
 /**
  * A successful response whose body was not valid JSON or did not match the schema.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category errors
  */
 export class ResponseDecodeError extends Data.TaggedError("ResponseDecodeError")<{
@@ -206,7 +206,7 @@ export class ResponseDecodeError extends Data.TaggedError("ResponseDecodeError")
  * Bad input, rejected before anything was sent: a parameter, a header value, or a client
  * option no call can work with (a zero timeout, say).
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category errors
  */
 export class InvalidRequestError extends Data.TaggedError("InvalidRequestError")<{
@@ -216,7 +216,7 @@ export class InvalidRequestError extends Data.TaggedError("InvalidRequestError")
 /**
  * The errors that carry an HTTP status and the API's error object.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category errors
  */
 export type StatusError =
@@ -233,7 +233,7 @@ export type StatusError =
 /**
  * Every error an endpoint can fail with.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category errors
  */
 export type ContainersError =
@@ -262,7 +262,7 @@ const tags: ReadonlySet<string> = new Set([
 /**
  * Whether a value is one of this library's errors.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category refinements
  */
 export const isContainersError = (u: unknown): u is ContainersError =>
@@ -271,7 +271,7 @@ export const isContainersError = (u: unknown): u is ContainersError =>
 /**
  * The error class for a non-2xx status.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category constructors
  */
 export const fromStatus = (fields: ResponseErrorFields): StatusError => {

@@ -7,7 +7,7 @@
  * `source`, `memory_limit`) accept values the API adds later, unknown fields are ignored, and
  * optional fields that come back `null` decode as absent.
  *
- * @since 0.1.0
+ * @since 2.0.0
  */
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
@@ -27,7 +27,7 @@ const optional = <S extends Schema.Top>(schema: S) =>
 /**
  * Sort order by `created_at`.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category params
  */
 export const Order = Schema.Literals(["asc", "desc"])
@@ -35,7 +35,7 @@ export const Order = Schema.Literals(["asc", "desc"])
 /**
  * Page size: an integer from 1 to 100.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category params
  */
 export const Limit = Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 100 }))
@@ -43,7 +43,7 @@ export const Limit = Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 10
 /**
  * Query parameters of the list endpoints. `limit` is the page size, not a total.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category params
  */
 export const ListParams = Schema.Struct({
@@ -53,7 +53,7 @@ export const ListParams = Schema.Struct({
 })
 
 /**
- * @since 0.1.0
+ * @since 2.0.0
  * @category params
  */
 export type ListParams = typeof ListParams.Type
@@ -61,7 +61,7 @@ export type ListParams = typeof ListParams.Type
 /**
  * Query parameters of `Containers.list`: those of every list, plus a `name` filter.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category params
  */
 export const ContainerListParams = Schema.Struct({
@@ -70,7 +70,7 @@ export const ContainerListParams = Schema.Struct({
 })
 
 /**
- * @since 0.1.0
+ * @since 2.0.0
  * @category params
  */
 export type ContainerListParams = typeof ContainerListParams.Type
@@ -82,7 +82,7 @@ export type ContainerListParams = typeof ContainerListParams.Type
 /**
  * A file in a container.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category models
  */
 export class ContainerFile extends Schema.Class<ContainerFile>("ContainerFile")({
@@ -102,7 +102,7 @@ export class ContainerFile extends Schema.Class<ContainerFile>("ContainerFile")(
 /**
  * A page of container files. `first_id`/`last_id` may be absent when `data` is empty.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category models
  */
 export class ContainerFileList extends Schema.Class<ContainerFileList>("ContainerFileList")({
@@ -116,7 +116,7 @@ export class ContainerFileList extends Schema.Class<ContainerFileList>("Containe
 /**
  * The answer to a container file delete.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category models
  */
 export class ContainerFileDeleted extends Schema.Class<ContainerFileDeleted>("ContainerFileDeleted")({
@@ -133,7 +133,7 @@ export class ContainerFileDeleted extends Schema.Class<ContainerFileDeleted>("Co
 /**
  * Memory limits the API accepts when creating a container.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category params
  */
 export const MemoryLimit = Schema.Literals(["1g", "4g", "16g", "64g"])
@@ -141,7 +141,7 @@ export const MemoryLimit = Schema.Literals(["1g", "4g", "16g", "64g"])
 /**
  * When the container expires: `minutes` after its `anchor`.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category models
  */
 export class ExpiresAfter extends Schema.Class<ExpiresAfter>("ExpiresAfter")({
@@ -152,7 +152,7 @@ export class ExpiresAfter extends Schema.Class<ExpiresAfter>("ExpiresAfter")({
 /**
  * A container's outbound network policy.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category models
  */
 export class NetworkPolicy extends Schema.Class<NetworkPolicy>("NetworkPolicy")({
@@ -164,7 +164,7 @@ export class NetworkPolicy extends Schema.Class<NetworkPolicy>("NetworkPolicy")(
 /**
  * A container.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category models
  */
 export class Container extends Schema.Class<Container>("Container")({
@@ -187,7 +187,7 @@ export class Container extends Schema.Class<Container>("Container")({
 /**
  * A page of containers. `first_id`/`last_id` may be absent when `data` is empty.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category models
  */
 export class ContainerList extends Schema.Class<ContainerList>("ContainerList")({
@@ -201,7 +201,7 @@ export class ContainerList extends Schema.Class<ContainerList>("ContainerList")(
 /**
  * The answer to a container delete.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category models
  */
 export class ContainerDeleted extends Schema.Class<ContainerDeleted>("ContainerDeleted")({
@@ -220,7 +220,7 @@ const NonEmptyString = Schema.String.check(Schema.isMinLength(1))
 /**
  * A skill created with the `/v1/skills` endpoint, by id.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category params
  */
 export const SkillReference = Schema.Struct({
@@ -233,7 +233,7 @@ export const SkillReference = Schema.Struct({
 /**
  * A skill given inline as a base64 zip bundle.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category params
  */
 export const InlineSkill = Schema.Struct({
@@ -251,7 +251,7 @@ export const InlineSkill = Schema.Struct({
  * A secret injected for an allowlisted domain. The value is `Redacted` so it never shows in
  * logs or errors; it is revealed only in the request body.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category params
  */
 export const DomainSecret = Schema.Struct({
@@ -263,7 +263,7 @@ export const DomainSecret = Schema.Struct({
 /**
  * The network policy to create a container with.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category params
  */
 export const NetworkPolicyParam = Schema.Union([
@@ -278,7 +278,7 @@ export const NetworkPolicyParam = Schema.Union([
 /**
  * The body of `Containers.create`.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category params
  */
 export const CreateContainerParams = Schema.Struct({
@@ -298,7 +298,7 @@ export const CreateContainerParams = Schema.Struct({
 })
 
 /**
- * @since 0.1.0
+ * @since 2.0.0
  * @category params
  */
 export type CreateContainerParams = typeof CreateContainerParams.Type
@@ -306,7 +306,7 @@ export type CreateContainerParams = typeof CreateContainerParams.Type
 /**
  * The JSON body of `ContainerFiles.create` when copying an existing file by id.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category params
  */
 export const CreateContainerFileJson = Schema.Struct({ file_id: NonEmptyString })

@@ -3,7 +3,7 @@
  * bytes. Bytes, Blobs and factory-made streams are replayable (sent again on a retry); a
  * plain stream is one-shot and never replayed.
  *
- * @since 0.1.0
+ * @since 2.0.0
  */
 import * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
@@ -12,7 +12,7 @@ import { InvalidRequestError } from "./ContainersError.js"
 /**
  * Where the bytes come from.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category models
  */
 export type Source =
@@ -28,7 +28,7 @@ export type Source =
 /**
  * A file to upload.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category models
  */
 export interface Upload {
@@ -44,7 +44,7 @@ export interface Upload {
 /**
  * Options shared by the constructors.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category models
  */
 export interface Options {
@@ -69,7 +69,7 @@ const types: Readonly<Record<string, string>> = {
 /**
  * A content type for a file name, from its extension; `application/octet-stream` if unknown.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category utils
  */
 export const guessContentType = (name: string): string => {
@@ -82,7 +82,7 @@ export const guessContentType = (name: string): string => {
  * `NodeUpload.fromPath` on it). `open` is run once per attempt; set `replayable: false` if it
  * cannot be run twice.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category constructors
  */
 export const make = (options: {
@@ -102,7 +102,7 @@ export const make = (options: {
 /**
  * Bytes already in memory. Replayable.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category constructors
  */
 export const fromBytes = (name: string, bytes: Uint8Array, options: Options = {}): Upload => ({
@@ -117,7 +117,7 @@ export const fromBytes = (name: string, bytes: Uint8Array, options: Options = {}
  * A Blob or File, streamed by the HTTP client without copying it into memory. The name
  * defaults to the File's name. Replayable.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category constructors
  */
 export const fromBlob = (blob: Blob, name?: string, options: Options = {}): Upload => {
@@ -136,7 +136,7 @@ export const fromBlob = (blob: Blob, name?: string, options: Options = {}): Uplo
  * returned (saying it was not retried) and a second `create` with it fails with
  * `InvalidRequestError`. Give `size` to send a Content-Length.
  *
- * @since 0.1.0
+ * @since 2.0.0
  * @category constructors
  */
 export const fromStream = (
