@@ -358,6 +358,21 @@ describe("files", () => {
     }).pipe(Effect.provide(fake)),
   )
 
+  it.effect("a file part is a file whatever its content type (a JSON file included)", () =>
+    Effect.gen(function* () {
+      const c = yield* createContainer({ name: "x" })
+      const json = new TextEncoder().encode('{"a":1}')
+      const form = new FormData()
+      form.append("file", new Blob([json], { type: "application/json" }), "a.json")
+      const res = yield* call(post(`/containers/${c.id}/files`).pipe(HttpClientRequest.bodyFormData(form)))
+      expect(res.status).toBe(200)
+      expect(res.body).toMatchObject({ bytes: json.length, path: "/mnt/data/a.json" })
+      const fake = yield* FakeContainersApi
+      const id = (res.body as { id: string }).id
+      expect(yield* fake.fileBytes(c.id, id)).toEqual(Option.some(json))
+    }).pipe(Effect.provide(fake)),
+  )
+
   it.effect("a streamed multipart body is read as it arrives", () =>
     Effect.gen(function* () {
       const c = yield* createContainer({ name: "x" })

@@ -5,6 +5,7 @@
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as Multipart from "@effect/platform/Multipart"
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
@@ -122,6 +123,9 @@ export const readMultipart = (
         Effect.zipRight(Stream.runDrain(body)),
         Effect.provideService(HttpIncomingMessage.MaxBodySize, Option.none()),
         Effect.provideService(Multipart.MaxFileSize, Option.none()),
+        // A part with a file name is a file whatever its type: by default a JSON part is read
+        // as a text field, so a `.json` upload was refused as "got a text field".
+        Effect.provideService(Multipart.FieldMimeTypes, Chunk.empty()),
         Effect.mapError(unreadable),
       )
       return { file, fields, fileFields }
