@@ -5,7 +5,10 @@
  * @since 0.1.0
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
 import { ContainersClient, ContainersError } from "@openai-containers/core"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 
 /**
@@ -32,9 +35,32 @@ const carriesKey = (options: Options): boolean =>
   Object.keys(options.headers ?? {}).some((name) => name.toLowerCase() === "authorization")
 
 /**
- * `ContainersClient` over the browser's `fetch`. Fails with `InvalidRequestError` if the
- * options carry a key (`apiKey` or an `Authorization` header) unless
- * `dangerouslyAllowApiKeyInBrowser` is `true`.
+ * API calls never follow redirects: a followed 307 would send the body (and any key) to
+ * wherever the server points, a 303 would turn a POST into a GET there. With
+ * `redirect: "manual"` fetch hands back the 3xx itself (a browser hides it as an opaque
+ * response with status 0), which the core returns as an `ApiError`. Set over any
+ * `FetchHttpClient.RequestInit` the program provides, so that cannot switch it back.
+ */
+const withoutRedirects = (client: HttpClient.HttpClient): HttpClient.HttpClient =>
+  HttpClient.transformResponse(
+    client,
+    Effect.mapInputContext((context: Context.Context<never>) =>
+      Context.add(context, FetchHttpClient.RequestInit, {
+        ...Context.getOrElse(context, FetchHttpClient.RequestInit, () => ({})),
+        redirect: "manual",
+      }),
+    ),
+  )
+
+const transport = Layer.effect(
+  HttpClient.HttpClient,
+  Effect.map(HttpClient.HttpClient, withoutRedirects),
+).pipe(Layer.provide(FetchHttpClient.layer))
+
+/**
+ * `ContainersClient` over the browser's `fetch`, which never follows a redirect (a 3xx fails
+ * with `ApiError`). Fails with `InvalidRequestError` if the options carry a key (`apiKey` or
+ * an `Authorization` header) unless `dangerouslyAllowApiKeyInBrowser` is `true`.
  *
  * @since 0.1.0
  * @category layers
@@ -47,8 +73,5 @@ export const layer = (
     return Layer.fail(new ContainersError.InvalidRequestError({ message: refusal }))
   }
   // No trace headers by default: a proxy on another origin would have to allow them in CORS.
-  return Layer.provide(
-    ContainersClient.layer({ tracePropagation: false, ...clientOptions }),
-    FetchHttpClient.layer,
-  )
+  return Layer.provide(ContainersClient.layer({ tracePropagation: false, ...clientOptions }), transport)
 }

@@ -5,12 +5,13 @@
  */
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as Chunk from "effect/Chunk"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import type { ContainersClient } from "./ContainersClient.js"
 import { type ContainersError, InvalidRequestError } from "./ContainersError.js"
 import { encodeId, validate } from "./internal/input.js"
-import { uploadBody } from "./internal/multipart.js"
+import { uploadBody, uploadProblem } from "./internal/multipart.js"
 import { pages as walkPages } from "./internal/pagination.js"
 import * as Request from "./internal/request.js"
 import { ContainerFile, ContainerFileDeleted, ContainerFileList, ListParams } from "./Models.js"
@@ -107,9 +108,8 @@ export const create = (
     }
     let body: Request.Body
     if ("file" in params) {
-      if (params.file.name.length === 0) {
-        return yield* new InvalidRequestError({ message: "The upload needs a file name" })
-      }
+      const problem = uploadProblem(params.file)
+      if (problem !== undefined) return yield* new InvalidRequestError({ message: problem })
       body = uploadBody(params.file)
     } else {
       if (typeof params.fileId !== "string" || params.fileId.length === 0) {
@@ -178,6 +178,13 @@ export type ContentInfo = Request.ResponseInfo
 export interface ContentOptions {
   /** Runs once the response headers arrive (after any retries), before the first byte. */
   readonly onResponse?: ((info: ContentInfo) => Effect.Effect<void>) | undefined
+  /**
+   * The longest the whole download may take, request and retries included; past it the
+   * stream fails with a `TimeoutError` of phase `deadline` and the request is aborted. Off by
+   * default: the idle timeout (`timeout`) alone ends a stalled download, but a server that
+   * sends a byte just inside it forever is stopped only by a deadline.
+   */
+  readonly deadline?: Duration.DurationInput | undefined
 }
 
 /**
@@ -204,6 +211,7 @@ export const content = (
           attributes,
         },
         options.onResponse,
+        options.deadline === undefined ? undefined : Duration.decode(options.deadline),
       ),
     ),
   )
@@ -217,8 +225,9 @@ export const content = (
 export const contentBytes = (
   containerId: string,
   fileId: string,
+  options: ContentOptions = {},
 ): Effect.Effect<Uint8Array, ContainersError, ContainersClient> =>
-  Effect.map(Stream.runCollect(content(containerId, fileId)), (chunks) => {
+  Effect.map(Stream.runCollect(content(containerId, fileId, options)), (chunks) => {
     const out = new Uint8Array(Chunk.reduce(chunks, 0, (n, chunk) => n + chunk.byteLength))
     let offset = 0
     for (const chunk of chunks) {

@@ -18,6 +18,7 @@ import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import type { ContainersError, InvalidRequestError } from "./ContainersError.js"
 import { configure } from "./internal/configure.js"
+import { currentResponseSink, type ResponseMetadata as Metadata } from "./internal/metadata.js"
 
 /**
  * How the client talks to the API. Every field but the key has a default.
@@ -78,9 +79,11 @@ export interface Options {
    */
   readonly tracePropagation?: boolean | undefined
   /**
-   * Adjusts the transport: applied to the provided `HttpClient`, beneath the library's own
-   * request mapping, so a transform sees each request as it is sent (full URL, headers). In
-   * `withOptions` it applies on top of the layer's transform.
+   * Adjusts the transport: applied to the provided `HttpClient` before the library's own
+   * request mapping (base URL, auth, headers) is added on top. A transform that wraps the
+   * execution (`transformResponse`, `tap`, a client made with `HttpClient.make` that calls the
+   * given one) sees each request as it is sent, full URL and headers; a `mapRequest` in it runs
+   * first, on the endpoint's path. In `withOptions` it applies on top of the layer's transform.
    */
   readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
 }
@@ -314,3 +317,38 @@ export const withOptions: {
     ? Effect.updateService(self, ContainersClient, update)
     : Stream.updateService(self, ContainersClient, update)
 })
+
+/**
+ * What a successful response said besides its body: status, request id and headers (the
+ * `x-ratelimit-*` ones among them), with credentials blanked and the key scrubbed out.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export type ResponseMetadata = Metadata
+
+/**
+ * Runs an endpoint call and returns its value with the metadata of the response it got, e.g.
+ * `const [file, response] = yield* ContainersClient.withResponse(ContainerFiles.retrieve(c, f))`
+ * for `response.requestId` or `response.headers["x-ratelimit-remaining-requests"]`. For an
+ * effect that makes several calls, the last response wins. An effect that makes no API call is
+ * a defect.
+ *
+ * @since 1.0.0
+ * @category combinators
+ */
+export const withResponse = <A, E, R>(
+  self: Effect.Effect<A, E, R>,
+): Effect.Effect<readonly [A, ResponseMetadata], E, R> =>
+  Effect.suspend(() => {
+    let last: ResponseMetadata | undefined
+    return Effect.locally(self, currentResponseSink, (metadata) => {
+      last = metadata
+    }).pipe(
+      Effect.flatMap((value) =>
+        last === undefined
+          ? Effect.dieMessage("ContainersClient.withResponse: the effect made no API call")
+          : Effect.succeed([value, last] as const),
+      ),
+    )
+  })

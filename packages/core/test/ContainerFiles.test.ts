@@ -161,6 +161,37 @@ describe("ContainerFiles", () => {
     }).pipe(Effect.provide(stub.layer))
   })
 
+  it.effect("content's deadline ends a download that has not finished in time, on the Effect Clock", () => {
+    // Headers and 3 bytes, then nothing: the idle timeout (60 s) would take longer.
+    const stub = Stub.layer(
+      () => ({
+        raw: new ReadableStream({ start: (controller) => controller.enqueue(new Uint8Array([1, 2, 3])) }),
+      }),
+      { timeout: "60 seconds" },
+    )
+    return Effect.gen(function* () {
+      const received: Array<number> = []
+      const fiber = yield* ContainerFiles.content("c", "f", { deadline: "2 seconds" }).pipe(
+        Stream.runForEach((chunk) => Effect.sync(() => received.push(...chunk))),
+        Effect.flip,
+        Effect.fork,
+      )
+      // The first bytes come through a web stream's promises: let them arrive (event-loop
+      // turns, not time).
+      while (received.length < 3) yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
+      yield* TestClock.adjust("1999 millis")
+      expect(fiber.unsafePoll()).toBeNull()
+      yield* TestClock.adjust("1 millis")
+      const error = yield* Fiber.join(fiber)
+      expect(error._tag).toBe("TimeoutError")
+      expect(error._tag === "TimeoutError" && error.phase).toBe("deadline")
+      expect(error.message).toBe(
+        "The content did not arrive in full within 2s (GET /containers/c/files/f/content)",
+      )
+      expect(received).toEqual([1, 2, 3])
+    }).pipe(Effect.provide(stub.layer))
+  })
+
   it.effect("content's onResponse gets the successful attempt's length and type, once", () => {
     const bytes = new Uint8Array(1234).fill(7)
     const stub = Stub.layer((_, i) =>

@@ -1,9 +1,11 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import { describe, expect, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Config from "effect/Config"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
@@ -32,6 +34,67 @@ describe("ContainersClient", () => {
         "x-trace": "t-1",
         authorization: `Bearer ${Stub.apiKey}`,
       })
+    }).pipe(Effect.provide(stub.layer))
+  })
+
+  it.effect("a base URL's path and query are kept: paths go before the query, defaultQuery after it", () => {
+    const stub = Stub.layer(ok, {
+      baseUrl: "https://gateway.test/openai/v1?api-version=2025-04-01",
+      defaultQuery: { tenant: "t 1" },
+    })
+    return Effect.gen(function* () {
+      yield* ContainerFiles.retrieve("c", "f")
+      yield* Effect.ignore(ContainerFiles.list("c", { limit: 5 }))
+      expect(stub.requests.map((r) => r.url.href)).toEqual([
+        "https://gateway.test/openai/v1/containers/c/files/f?api-version=2025-04-01&tenant=t+1",
+        "https://gateway.test/openai/v1/containers/c/files?limit=5&api-version=2025-04-01&tenant=t+1",
+      ])
+    }).pipe(Effect.provide(stub.layer))
+  })
+
+  it.effect("a base URL that is not an http(s) URL fails every call, naming baseUrl, before sending", () =>
+    Effect.gen(function* () {
+      for (const baseUrl of ["not a url", "api.openai.com/v1", "ftp://host/v1"]) {
+        const stub = Stub.layer(ok, { baseUrl })
+        const error = yield* Effect.flip(ContainerFiles.retrieve("c", "f").pipe(Effect.provide(stub.layer)))
+        expect(error._tag).toBe("InvalidRequestError")
+        expect(error.message).toBe(`baseUrl ${JSON.stringify(baseUrl)} is not an http(s) URL`)
+        expect(stub.requests).toHaveLength(0)
+      }
+    }),
+  )
+
+  it.effect("withResponse gives the status, request id and headers of the call, the key scrubbed", () => {
+    const stub = Stub.layer(() =>
+      Stub.json(Stub.file("cfile_1"), 200, {
+        "x-request-id": `req_${Stub.apiKey}`,
+        "x-ratelimit-remaining-requests": "41",
+        "set-cookie": "session=abc",
+      }),
+    )
+    return Effect.gen(function* () {
+      const [file, response] = yield* ContainersClient.withResponse(ContainerFiles.retrieve("c", "f"))
+      expect(file.id).toBe("cfile_1")
+      expect(response.status).toBe(200)
+      expect(response.requestId).toBe("req_<redacted>")
+      expect(response.headers["x-ratelimit-remaining-requests"]).toBe("41")
+      expect(response.headers["set-cookie"]).toBe("<redacted>")
+      expect(JSON.stringify(response)).not.toContain(Stub.apiKey)
+      // Nothing is collected outside it, and an effect with no call is a defect.
+      const exit = yield* Effect.exit(ContainersClient.withResponse(Effect.succeed(1)))
+      expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
+    }).pipe(Effect.provide(stub.layer))
+  })
+
+  it.effect("trace headers follow both tracePropagation and the platform's currentTracerPropagation", () => {
+    const stub = Stub.layer(ok)
+    return Effect.gen(function* () {
+      yield* ContainerFiles.retrieve("c", "f")
+      yield* ContainerFiles.retrieve("c", "f").pipe(ContainersClient.withOptions({ tracePropagation: false }))
+      yield* ContainerFiles.retrieve("c", "f").pipe(
+        Effect.locally(HttpClient.currentTracerPropagation, false),
+      )
+      expect(stub.requests.map((r) => r.headers.traceparent !== undefined)).toEqual([true, false, false])
     }).pipe(Effect.provide(stub.layer))
   })
 

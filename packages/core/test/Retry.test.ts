@@ -169,6 +169,17 @@ describe("retry policy", () => {
     }).pipe(Effect.provide(stub.layer))
   })
 
+  it.effect("a redirect is never retried, even with x-should-retry: true", () => {
+    const stub = Stub.layer(() =>
+      Stub.json({}, 307, { location: "https://elsewhere.test/v1/x", "x-should-retry": "true" }),
+    )
+    return Effect.gen(function* () {
+      const error = yield* Effect.flip(ContainerFiles.retrieve("c", "f"))
+      expect([error._tag, "status" in error && error.status]).toEqual(["ApiError", 307])
+      expect(stub.requests).toHaveLength(1)
+    }).pipe(Effect.provide(stub.layer))
+  })
+
   it.effect("a user schedule replaces the backoff", () => {
     const stub = Stub.layer(failThenOk(1, failing(500)), { retrySchedule: Schedule.spaced("2 seconds") })
     return Effect.gen(function* () {

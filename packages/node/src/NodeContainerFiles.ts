@@ -10,6 +10,7 @@ import {
   type ContainersError,
   type Models,
 } from "@openai-containers/core"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as internal from "./internal/download.js"
 import * as NodeUpload from "./NodeUpload.js"
@@ -35,6 +36,11 @@ export interface Progress {
 export interface DownloadOptions {
   /** Called once when the response headers arrive (`bytes: 0`), then after each write to the file. */
   readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
+  /**
+   * The longest the whole download may take (see `ContainerFiles.ContentOptions.deadline`);
+   * past it the download fails with a `TimeoutError` of phase `deadline`. Off by default.
+   */
+  readonly deadline?: Duration.DurationInput | undefined
 }
 
 /**
@@ -53,9 +59,16 @@ export const upload = (
 
 /**
  * Download a container file's content to `path` in constant memory. Bytes go to a temp file
- * beside the target (`.<name>.<random>.download`), renamed over the target only once all of
- * them are written and synced; on any failure or interruption the temp file is removed and
- * the target is left as it was. File-system failures are `PlatformError`s.
+ * beside the target (`.<name>.<random>.download`, the name cut so the whole stays within 255
+ * bytes), renamed over the target only once all of them are written and synced; on any failure
+ * or interruption the temp file is removed and the target is left as it was.
+ *
+ * The target is checked before any request: a directory, a missing directory, or anything but a
+ * regular file fails with `InvalidRequestError` naming the path. A symbolic link is followed: the
+ * file it points to is replaced (the temp file sits beside that file) and the link stays; a link
+ * that leads nowhere fails with `InvalidRequestError`. A replaced file keeps its permission bits
+ * (`0o777`), the temp file has them from its creation. Other file-system failures are
+ * `PlatformError`s.
  *
  * @since 0.1.0
  * @category endpoints
@@ -69,4 +82,4 @@ export const download = (
   void,
   ContainersError.ContainersError | PlatformError.PlatformError,
   ContainersClient.ContainersClient
-> => internal.download(containerId, fileId, path, options.onProgress)
+> => internal.download(containerId, fileId, path, options)

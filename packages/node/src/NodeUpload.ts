@@ -18,7 +18,10 @@ import type { Progress } from "./NodeContainerFiles.js"
  * @category models
  */
 export interface Options {
-  /** Default: guessed from the file name, else `application/octet-stream`. */
+  /**
+   * Default: guessed from the file name, else `application/octet-stream`. Visible ASCII and
+   * spaces only (see `Upload.Options`): anything else is refused before the file is read.
+   */
   readonly contentType?: string | undefined
   /** The name the container sees. Default: the path's last segment. */
   readonly name?: string | undefined

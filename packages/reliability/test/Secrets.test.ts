@@ -275,7 +275,7 @@ describe("the API key never leaks", () => {
   })
 
   it.live(
-    "a server that echoes the key in its error message and headers does not leak it through the error",
+    "a server that echoes the key in its request id, error message, headers and bodies does not leak it",
     () =>
       Effect.scoped(
         Effect.gen(function* () {
@@ -283,7 +283,18 @@ describe("the API key never leaks", () => {
             Effect.async<Http.Server>((resume) => {
               const s = Http.createServer((req, res) => {
                 const auth = req.headers.authorization ?? ""
+                const key = auth.slice(7)
+                if (req.url?.includes("/containers/malformed") === true) {
+                  // V8's JSON.parse error quotes a few characters around the fault.
+                  res.writeHead(200, { "content-type": "application/json", "x-request-id": key })
+                  return void res.end(`{"id": "${key}" "${key}"}`)
+                }
+                if (req.url?.includes("/containers/mismatch") === true) {
+                  res.writeHead(200, { "content-type": "application/json", "x-request-id": `req_${key}` })
+                  return void res.end(JSON.stringify({ id: key, object: key, created_at: key }))
+                }
                 res.writeHead(401, {
+                  "x-request-id": `req_${key}`,
                   "content-type": "application/json",
                   "x-echo-authorization": auth,
                   "www-authenticate": `Bearer realm="api", error="invalid_token", token="${auth.slice(7)}"`,
@@ -308,23 +319,29 @@ describe("the API key never leaks", () => {
               }),
           )
           const { port } = server.address() as AddressInfo
-          const exit = yield* Containers.list().pipe(
-            Effect.provide(
-              NodeContainersClient.layer({
-                baseUrl: `http://127.0.0.1:${port}/v1`,
-                apiKey: Redacted.make(KEY),
-              }),
-            ),
-            Effect.exit,
-            observed,
-          )
-          const error = Option.getOrThrow(
-            Cause.failureOption(Exit.isFailure(exit) ? exit.cause : Cause.empty),
-          )
-          expect(error._tag).toBe("AuthenticationError")
-          if (Exit.isFailure(exit))
-            for (const [how, text] of Object.entries(renderings(error, exit.cause)))
-              expectNoKey(`echo ${how}`, text)
+          const layer = NodeContainersClient.layer({
+            baseUrl: `http://127.0.0.1:${port}/v1`,
+            apiKey: Redacted.make(KEY),
+            maxRetries: 0,
+          })
+          const calls: ReadonlyArray<readonly [Call, ContainersError.ContainersError["_tag"]]> = [
+            [Containers.list(), "AuthenticationError"],
+            [Containers.retrieve("malformed"), "ResponseDecodeError"],
+            [Containers.retrieve("mismatch"), "ResponseDecodeError"],
+          ]
+          for (const [call, tag] of calls) {
+            const exit = yield* call.pipe(Effect.provide(layer), Effect.exit, observed)
+            const error = Option.getOrThrow(
+              Cause.failureOption(Exit.isFailure(exit) ? exit.cause : Cause.empty),
+            )
+            expect(error._tag).toBe(tag)
+            // The request id is kept, with the key blanked out of it.
+            expect("requestId" in error && error.requestId?.replace(/^req_/, "")).toBe("<redacted>")
+            if (Exit.isFailure(exit))
+              for (const [how, text] of Object.entries(renderings(error, exit.cause)))
+                expectNoKey(`echo ${tag} ${how}`, text)
+          }
+          for (const line of captured) expectNoKey("log line", line)
           // No span holds it: the library records no header, and the platform's own
           // `http.client` span (which copied response headers) is not made.
           expect(spans.map((s) => s.name).filter((n) => n.startsWith("http.client"))).toEqual([])

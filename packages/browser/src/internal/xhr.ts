@@ -1,7 +1,8 @@
 /**
  * `fetch` cannot report upload progress (and Chromium only streams request bodies over
  * HTTP/2), so uploads that want progress go through `XMLHttpRequest`, whose `upload`
- * events do. The response is read as an ArrayBuffer, so it stays binary-safe.
+ * events do. The response is read as an ArrayBuffer, so it stays binary-safe. Unlike fetch,
+ * XMLHttpRequest always follows redirects: the answer of a redirected upload is refused.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
@@ -40,6 +41,13 @@ const send = (
     xhr.upload.onprogress = (event) =>
       onProgress({ bytes: event.loaded, total: event.lengthComputable ? event.total : undefined })
     xhr.onload = () => {
+      if (xhr.responseURL !== "" && xhr.responseURL !== url.toString()) {
+        // XMLHttpRequest follows redirects and cannot be told not to. Its answer, from wherever
+        // the redirect led, is refused: a status-0 response becomes the same redirect ApiError
+        // fetch's opaque redirect does, and is not retried.
+        resume(Effect.succeed(HttpClientResponse.fromWeb(request, Response.error())))
+        return
+      }
       const response = new Response(nullBodyStatus.has(xhr.status) ? null : (xhr.response as ArrayBuffer), {
         status: xhr.status,
         headers: parseHeaders(xhr.getAllResponseHeaders()),

@@ -63,7 +63,7 @@ export const fromPlatformError = (
     method: endpoint.method,
     path: endpoint.path,
     phase: error._tag === "ResponseError" ? "body" : "request",
-    description: `${phase[error.reason]}${describeCause(error.cause ?? error.description)}`,
+    description: `${phase[error.reason]}${describeCause(error.cause ?? error.description ?? error.message)}`,
     cause: error.cause,
   })
 }
@@ -106,20 +106,56 @@ export const statusFailure = (endpoint: Endpoint, response: HttpClientResponse.H
     ),
   )
 
+/** The secrets a server could echo: the API key, and a bearer token given as a header. */
+const secretsOf = (options: ResolvedOptions): ReadonlyArray<string> => {
+  const secrets: Array<string> = []
+  if (Option.isSome(options.apiKey)) secrets.push(Redacted.value(options.apiKey.value))
+  for (const name in options.headers) {
+    if (name.toLowerCase() !== "authorization") continue
+    const value = options.headers[name]!
+    secrets.push(value, value.replace(/^\s*bearer\s+/i, ""))
+  }
+  // Empty or very short values would match everywhere; configure refuses an empty key anyway.
+  return secrets.filter((secret) => secret.length >= 8)
+}
+
+/** Headers with the key (and a configured bearer token) replaced wherever a server echoed it. */
+export const scrubHeaders = (
+  options: ResolvedOptions,
+  headers: Readonly<Record<string, string>>,
+): Readonly<Record<string, string>> => {
+  const secrets = secretsOf(options)
+  if (secrets.length === 0 || !Object.values(headers).some((v) => secrets.some((s) => v.includes(s)))) {
+    return headers
+  }
+  const hide = (text: string) => secrets.reduce((out, secret) => out.split(secret).join("<redacted>"), text)
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, hide(v)]))
+}
+
+/** Whether `text` (a body, say) contains the key or a configured bearer token. */
+export const echoesSecret = (options: ResolvedOptions, text: string): boolean =>
+  secretsOf(options).some((secret) => text.includes(secret))
+
 /**
- * Replaces the API key wherever a server echoed it back into an error (its message, a header,
- * a body quoted in a decode issue): what the library hands out must never show the key. A
- * decode error's cause is dropped then, since it quotes the body too.
+ * Replaces the API key wherever a server echoed it back into an error (the request id, its
+ * message, a header, a body quoted in a decode issue, a transport's description): what the
+ * library hands out must never show the key. A cause that quotes it is dropped.
  */
 export const hideKey = (options: ResolvedOptions, error: ContainersError): ContainersError => {
-  if (Option.isNone(options.apiKey) || error._tag === "InvalidRequestError") return error
-  const key = Redacted.value(options.apiKey.value)
-  const hide = (text: string) => text.split(key).join("<redacted>")
+  if (error._tag === "InvalidRequestError") return error
+  const secrets = secretsOf(options)
+  if (secrets.length === 0) return error
+  const has = (text: string | undefined | null) =>
+    typeof text === "string" && secrets.some((secret) => text.includes(secret))
+  const hide = (text: string) => secrets.reduce((out, secret) => out.split(secret).join("<redacted>"), text)
   const fields: Record<string, unknown> = {}
-  if ("headers" in error && Object.values(error.headers).some((v) => v.includes(key))) {
+  if ("headers" in error && Object.values(error.headers).some(has)) {
     fields.headers = Object.fromEntries(Object.entries(error.headers).map(([k, v]) => [k, hide(v)]))
   }
-  if ("error" in error && error.error !== undefined && JSON.stringify(error.error).includes(key)) {
+  if ("requestId" in error && error.requestId !== undefined && has(error.requestId)) {
+    fields.requestId = hide(error.requestId)
+  }
+  if ("error" in error && error.error !== undefined && has(JSON.stringify(error.error))) {
     const { type, message, code, param } = error.error
     fields.error = {
       type: hide(type),
@@ -128,8 +164,13 @@ export const hideKey = (options: ResolvedOptions, error: ContainersError): Conta
       param: param === null ? null : hide(param),
     }
   }
-  if (error._tag === "ResponseDecodeError" && error.issue.includes(key)) {
-    fields.issue = hide(error.issue)
+  if (error._tag === "ResponseDecodeError" && has(error.issue)) fields.issue = hide(error.issue)
+  if (error._tag === "ConnectionError" && has(error.description)) fields.description = hide(error.description)
+  if (
+    "cause" in error &&
+    error.cause !== undefined &&
+    (fields.issue !== undefined || has(describeCause(error.cause)))
+  ) {
     fields.cause = undefined
   }
   return Object.keys(fields).length === 0 ? error : rebuild(error, fields)

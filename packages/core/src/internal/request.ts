@@ -3,11 +3,13 @@
  * transport failures to tagged errors, decode the body, and retry by the policy.
  */
 import type * as HttpBody from "@effect/platform/HttpBody"
+import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpTraceContext from "@effect/platform/HttpTraceContext"
-import type * as Duration from "effect/Duration"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { ContainersClient, type ResolvedOptions } from "../ContainersClient.js"
@@ -15,13 +17,17 @@ import { type ContainersError, ResponseDecodeError, TimeoutError } from "../Cont
 import {
   describeCause,
   describeParseError,
+  echoesSecret,
   fromPlatformError,
   hideKey,
+  redactHeaders,
+  scrubHeaders,
   statusFailure,
   withNote,
 } from "./failures.js"
 import { idleTimeout } from "./idle.js"
 import { checkQuery } from "./input.js"
+import { currentResponseSink } from "./metadata.js"
 import { decide } from "./retry.js"
 
 /** A request body, and whether it can be built again for a retry. */
@@ -42,8 +48,18 @@ export interface Endpoint {
   readonly attributes: Readonly<Record<string, string>>
 }
 
-const timeoutError = (endpoint: Endpoint, timeout: Duration.Duration, phase: "response" | "idle") => () =>
-  new TimeoutError({ method: endpoint.method, path: endpoint.path, timeout, phase })
+const timeoutError =
+  (endpoint: Endpoint, timeout: Duration.Duration, phase: "response" | "idle" | "deadline") => () =>
+    new TimeoutError({ method: endpoint.method, path: endpoint.path, timeout, phase })
+
+const report = (options: ResolvedOptions, response: HttpClientResponse.HttpClientResponse) =>
+  Effect.flatMap(FiberRef.get(currentResponseSink), (sink) => {
+    if (sink !== undefined) {
+      const headers = scrubHeaders(options, redactHeaders(response.headers))
+      sink({ status: response.status, requestId: headers["x-request-id"], headers })
+    }
+    return Effect.void
+  })
 
 /**
  * Sends once: the response, with its status checked, then `read`, all under the timeout.
@@ -66,15 +82,18 @@ const attempt = <A>(
       })
       const span = yield* Effect.option(Effect.currentSpan)
       if (span._tag === "Some") span.value.attribute("http.request.method", endpoint.method)
+      // The platform's own switch (HttpClient.withTracerPropagation) is honoured too.
+      const propagate = options.tracePropagation && (yield* FiberRef.get(HttpClient.currentTracerPropagation))
       const response = yield* httpClient
         .execute(
-          span._tag === "Some" && options.tracePropagation
+          span._tag === "Some" && propagate
             ? HttpClientRequest.setHeaders(request, HttpTraceContext.toHeaders(span.value))
             : request,
         )
         .pipe(Effect.mapError((error) => fromPlatformError(endpoint, error)))
       if (span._tag === "Some") span.value.attribute("http.response.status_code", response.status)
       if (response.status < 200 || response.status >= 300) return yield* statusFailure(endpoint, response)
+      yield* report(options, response)
       return yield* read(response, options)
     }).pipe(
       Effect.mapError((error) => hideKey(options, error)),
@@ -139,18 +158,28 @@ const readParsed =
       Effect.mapError((error) => fromPlatformError(endpoint, error)),
       Effect.flatMap((text) =>
         Effect.try({
-          try: (): unknown => JSON.parse(text),
-          catch: (cause) => decodeError("MalformedJson", `not JSON: ${describeCause(cause)}`, cause),
+          try: () => ({ text, raw: JSON.parse(text) as unknown }),
+          catch: (cause) =>
+            // The parser quotes a few characters of the body, which can be part of an echoed key.
+            echoesSecret(options, text)
+              ? decodeError(
+                  "MalformedJson",
+                  "not JSON (the body echoes the API key, so it is not quoted)",
+                  undefined,
+                )
+              : decodeError("MalformedJson", `not JSON: ${describeCause(cause)}`, cause),
         }),
       ),
-      Effect.map((raw) => ({
+      Effect.map(({ text, raw }) => ({
         raw,
         // Suspended: pagination runs the check on the consumer's side, after the next request.
         decode: Effect.suspend(() => decode(raw)).pipe(
-          // Runs after the attempt, outside its key scrubbing: a body may echo the key.
+          // Runs after the attempt, outside its key scrubbing: a body may echo the key. The
+          // parse error holds the body's values, so it is dropped if the body has the key.
           Effect.mapError((error) => {
             const { issue, cause } = describeParseError(error)
-            return hideKey(options, decodeError("SchemaMismatch", issue, cause))
+            const kept = echoesSecret(options, text) ? undefined : cause
+            return hideKey(options, decodeError("SchemaMismatch", issue, kept))
           }),
         ),
       })),
@@ -206,14 +235,16 @@ const responseInfo = (response: HttpClientResponse.HttpClientResponse): Response
 
 /**
  * Sends the endpoint and streams its body. The wait for headers is retried by the policy;
- * once bytes flow, a gap longer than the timeout fails with an idle `TimeoutError`.
+ * once bytes flow, a gap longer than the timeout fails with an idle `TimeoutError`, and the
+ * whole stream (request included) longer than `deadline`, if given, with a deadline one.
  * `onResponse` runs once, with the successful attempt's headers, before the first byte.
  */
 export const bytes = (
   endpoint: Endpoint,
   onResponse: (info: ResponseInfo) => Effect.Effect<void> = () => Effect.void,
-): Stream.Stream<Uint8Array, ContainersError, ContainersClient> =>
-  Stream.unwrapScoped(
+  deadline?: Duration.Duration,
+): Stream.Stream<Uint8Array, ContainersError, ContainersClient> => {
+  const body = Stream.unwrapScoped(
     Effect.gen(function* () {
       const { options } = yield* ContainersClient
       // The span lasts as long as the stream, but only the request runs under it: with
@@ -230,3 +261,10 @@ export const bytes = (
       )
     }),
   )
+  if (deadline === undefined || !Duration.isFinite(deadline)) return body
+  // Interrupts the body (aborting its request) once the deadline passes, on the Effect Clock.
+  return Stream.interruptWhen(
+    body,
+    Effect.zipRight(Effect.sleep(deadline), Effect.fail(timeoutError(endpoint, deadline, "deadline")())),
+  )
+}

@@ -26,6 +26,8 @@ export const isRetryable = (error: ContainersError): boolean => {
     case "InvalidRequestError":
       return false
     default: {
+      // A redirect is never followed, so asking again would only get it again.
+      if (error.status === 0 || (error.status >= 300 && error.status < 400)) return false
       const should = error.headers["x-should-retry"]
       if (should === "true") return true
       if (should === "false") return false
