@@ -1,9 +1,9 @@
 /**
  * Peak memory of the Node client moving a 1 GiB file: `NodeContainerFiles.upload` then
  * `NodeContainerFiles.download`, through the fake API's real HTTP server started as a separate
- * process with the `fake-containers-api` command. The client runs in its own child process
- * too, so its peak RSS counts only the client's work: sampled `process.memoryUsage().rss`
- * every 10 ms and the kernel's `process.resourceUsage().maxRSS`.
+ * process from the `fake-containers-api` command's entry point. The client runs in its own
+ * child process too, so its peak RSS counts only the client's work: sampled
+ * `process.memoryUsage().rss` every 10 ms and the kernel's `process.resourceUsage().maxRSS`.
  *
  *   pnpm --filter @openai-containers/scripts run memory [-- --mib 1024] [--twice]
  *     [--retrieve-first] [--node-flags "--liftoff-only"]
@@ -116,8 +116,11 @@ const client = async (
 const main = async () => {
   const mib = Number(flag("--mib") ?? 1024)
   const here = nodePath.dirname(fileURLToPath(import.meta.url))
-  const bin = nodePath.join(here, "..", "packages", "testing", "bin", "fake-containers-api.mjs")
-  const server = spawn(process.execPath, [bin, "--port", "0", "--api-key", apiKey], {
+  // The command's TypeScript entry under tsx (resolved from this folder): the published command
+  // runs the package's built JavaScript, which a fresh checkout does not have.
+  const bin = nodePath.join(here, "..", "packages", "testing", "src", "bin.ts")
+  const server = spawn(process.execPath, ["--import", "tsx", bin, "--port", "0", "--api-key", apiKey], {
+    cwd: here,
     stdio: ["ignore", "pipe", "inherit"],
   })
   const dir = fs.mkdtempSync(nodePath.join(os.tmpdir(), "memory-"))
@@ -152,6 +155,8 @@ const main = async () => {
       platform: "node",
       format: "esm",
       external: ["esbuild"],
+      // This repository's packages from their TypeScript sources (their `exports` condition).
+      conditions: ["@openai-containers/source"],
       // undici is CommonJS and requires Node built-ins; give the ESM bundle a `require`.
       banner: {
         js: 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);',

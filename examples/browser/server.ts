@@ -29,6 +29,9 @@ export const bundle = async (): Promise<Uint8Array> => {
     format: "esm",
     platform: "browser",
     target: "es2022",
+    // This repository's packages from their TypeScript sources (their `exports` condition); an
+    // application that installs them from npm leaves this out and bundles their JavaScript.
+    conditions: ["@openai-containers/source"],
     write: false,
     logLevel: "silent",
   })

@@ -19,6 +19,9 @@ export interface BundleSize {
  */
 export const here = process.env.BENCH_SOURCES ?? nodePath.dirname(fileURLToPath(import.meta.url))
 
+// This repository's packages are bundled from their TypeScript sources (their `exports` condition).
+const conditions = ["@openai-containers/source"]
+
 // Some bundled CommonJS modules call `require` for Node built-ins.
 const requireBanner =
   'import { createRequire as bannerRequire } from "node:module"; const require = bannerRequire(import.meta.url);'
@@ -31,6 +34,7 @@ export const bundleSize = async (program: "ours" | "openai" | "fetch"): Promise<
     format: "esm",
     target: "es2022",
     minify: true,
+    conditions,
     write: false,
     logLevel: "silent",
   })
@@ -56,6 +60,7 @@ const buildForNode = async (
     outdir,
     outExtension: { ".js": ".mjs" },
     external,
+    conditions,
     banner: { js: requireBanner },
     logLevel: "silent",
   })
@@ -79,8 +84,8 @@ export const buildCold = async (outdir: string): Promise<string> => {
 /**
  * Bundles the runner and the server for Node into `outdir`, which must lie inside `scripts/`:
  * Effect, the `openai` SDK and esbuild stay external and load from `scripts/node_modules`, as a
- * user's program loads them; this repository's packages, which export TypeScript, are compiled
- * in. Measured code then runs as plain JavaScript: under tsx, whose transform keeps function
+ * user's program loads them; this repository's packages are compiled in from their TypeScript
+ * sources. Measured code then runs as plain JavaScript: under tsx, whose transform keeps function
  * names by wrapping every function made at run time in a call that defines its `name`, our
  * client spent about a fifth more CPU per page walk than the same code compiled. Published
  * packages are compiled by tsc, which adds no such wrapper.

@@ -477,7 +477,7 @@ const machine = (load: ReadonlyArray<number>) => {
     `- machine: ${os.availableParallelism()} CPUs (${cpu}), ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB memory, ${os.type()} ${os.release()}`,
     `- Node.js ${process.version}; ${packages.map((p) => `${p} ${versionOf(p)}`).join(", ")}`,
     `- load average when the run started: ${load.map((l) => l.toFixed(2)).join(", ")}`,
-    `- command: \`pnpm ${quick ? "bench:quick" : "bench"}\` (at the repository root; \`${["tsx bench/run.ts", ...argv].join(" ")}\` in \`scripts/\`, which runs itself and the server as esbuild bundles of plain JavaScript, Effect and \`openai\` loaded from \`node_modules\`)`,
+    `- command: \`pnpm ${quick ? "bench:quick" : "bench"}\` (at the repository root; \`${["tsx --conditions=@openai-containers/source bench/run.ts", ...argv].join(" ")}\` in \`scripts/\`, which runs itself and the server as esbuild bundles of plain JavaScript, Effect and \`openai\` loaded from \`node_modules\`)`,
   ].join("\n")
 }
 

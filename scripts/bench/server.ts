@@ -4,7 +4,7 @@
  * bytes. Prints one JSON line, `{ baseUrl, listContainer, bigContainer, bigFile }`, then serves
  * until killed. The request log is cleared every second so a long run does not grow it.
  *
- *   tsx bench/server.ts --api-key K --latency MS --files N --big-file BYTES
+ *   tsx --conditions=@openai-containers/source bench/server.ts --api-key K --latency MS --files N --big-file BYTES
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { FakeContainersApi, FakeContainersServer } from "@openai-containers/testing"

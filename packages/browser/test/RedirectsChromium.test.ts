@@ -110,6 +110,8 @@ const harness = Layer.scoped(
         format: "esm",
         platform: "browser",
         target: "es2022",
+        // The workspace's packages from their TypeScript sources (their `exports` condition).
+        conditions: ["@openai-containers/source"],
         write: false,
         logLevel: "silent",
       }),

@@ -1,15 +1,14 @@
 #!/usr/bin/env node
-// Runs the TypeScript entry point directly (no build step): tsx compiles it on load.
-import { register } from "tsx/esm/api"
+// Runs the package's built JavaScript in this process: no TypeScript runner and no child
+// process, so a signal sent to this process reaches the server itself.
+import { existsSync } from "node:fs"
 
-// Dependencies load first with plain Node: a module already loaded skips tsx's hooks, which
-// would otherwise make start-up several times slower.
-await Promise.all([
-  import("effect"),
-  import("@effect/platform"),
-  import("@effect/platform-node/NodeHttpServer"),
-  import("@effect/platform-node/NodeHttpServerRequest"),
-  import("@effect/platform-node/NodeRuntime"),
-])
-register()
-await import("../src/bin.ts")
+const entry = new URL("../dist/bin.js", import.meta.url)
+if (!existsSync(entry)) {
+  // Only in a checkout of the repository, before the package is built.
+  console.error(
+    "fake-containers-api: dist/bin.js is missing; run `pnpm run build` in packages/testing first.",
+  )
+  process.exit(1)
+}
+await import(entry.href)

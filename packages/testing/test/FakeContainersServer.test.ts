@@ -1,11 +1,9 @@
-import { spawn } from "node:child_process"
 import { createHash } from "node:crypto"
-import { fileURLToPath } from "node:url"
-import { describe, expect, it, layer } from "@effect/vitest"
+import { describe, expect, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { FakeContainersApi } from "../src/FakeContainersApi.js"
 import * as FakeContainersServer from "../src/FakeContainersServer.js"
-import { containerId, requestId } from "./utils.js"
+import { requestId } from "./utils.js"
 
 const apiKey = "sk-server-test"
 const auth = { authorization: `Bearer ${apiKey}` }
@@ -209,44 +207,4 @@ describe("FakeContainersServer", () => {
       }),
     )
   })
-
-  it.effect(
-    "the fake-containers-api command prints its base URL first and stops on SIGTERM",
-    () =>
-      Effect.promise(async () => {
-        const bin = fileURLToPath(new URL("../bin/fake-containers-api.mjs", import.meta.url))
-        const child = spawn(process.execPath, [bin, "--port", "0", "--api-key", "sk-cli", "--latency", "5"], {
-          stdio: ["ignore", "pipe", "pipe"],
-        })
-        const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
-        try {
-          const firstLine = await new Promise<string>((resolve, reject) => {
-            let out = ""
-            child.stdout.on("data", (data: Buffer) => {
-              out += data.toString()
-              const newline = out.indexOf("\n")
-              if (newline !== -1) resolve(out.slice(0, newline))
-            })
-            child.on("exit", () => reject(new Error(`exited before printing a URL: ${out}`)))
-          })
-          expect(firstLine).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/)
-          const ok = await fetch(`${firstLine}/containers`, {
-            method: "POST",
-            headers: { authorization: "Bearer sk-cli", "content-type": "application/json" },
-            body: JSON.stringify({ name: "cli" }),
-          })
-          expect(ok.status).toBe(200)
-          expect(((await ok.json()) as { id: string }).id).toMatch(containerId)
-          const denied = await fetch(`${firstLine}/containers`, {
-            headers: { authorization: "Bearer other" },
-          })
-          expect(denied.status).toBe(401)
-        } finally {
-          child.kill("SIGTERM")
-        }
-        expect(await exited).toBe(0)
-      }),
-    // Spawning a Node process that compiles TypeScript on load takes a few seconds on a busy machine.
-    30_000,
-  )
 })
