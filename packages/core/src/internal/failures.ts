@@ -36,8 +36,9 @@ export const redactHeaders = (headers: Readonly<Record<string, string>>): Record
 
 export const describeCause = (cause: unknown): string => {
   if (cause instanceof Error) {
-    const inner = cause.cause instanceof Error ? `: ${cause.cause.message}` : ""
-    return `${cause.message}${inner}`
+    // Node 22 and later wrap some stream errors in one with an empty message.
+    const inner = cause.cause instanceof Error ? cause.cause.message : ""
+    return [cause.message, inner].filter((part) => part !== "").join(": ")
   }
   return String(cause)
 }
