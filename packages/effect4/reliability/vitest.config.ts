@@ -4,9 +4,24 @@ import { defineConfig } from "vitest/config"
 export default defineConfig({
   test: {
     name: "effect4-reliability",
+    // In CI a JSON report, which .ci/run adds to its closing line.
+    reporters: process.env.CI
+      ? [
+          "default",
+          [
+            "json",
+            {
+              outputFile: new URL("../../../.tmp/vitest/effect4-reliability.json", import.meta.url).pathname,
+            },
+          ],
+        ]
+      : ["default"],
     include: ["test/**/*.test.ts"],
     // One file at a time: the interruption suite measures wall time in milliseconds, and the
     // chaos and hostile-response suites would otherwise compete with it for the two cores.
     fileParallelism: false,
+    // The property suites make hundreds of HTTP calls per test: on a busy machine that can pass
+    // vitest's 5 s default without anything being wrong.
+    testTimeout: 120_000,
   },
 })

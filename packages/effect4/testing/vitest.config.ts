@@ -4,6 +4,16 @@ import { defineConfig } from "vitest/config"
 export default defineConfig({
   test: {
     name: "effect4-testing",
+    // In CI a JSON report, which .ci/run adds to its closing line.
+    reporters: process.env.CI
+      ? [
+          "default",
+          [
+            "json",
+            { outputFile: new URL("../../../.tmp/vitest/effect4-testing.json", import.meta.url).pathname },
+          ],
+        ]
+      : ["default"],
     include: ["test/**/*.test.ts"],
     // The `fake-containers-api` command runs the built JavaScript: build it once, first.
     globalSetup: ["test/build.ts"],
