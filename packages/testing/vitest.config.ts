@@ -6,5 +6,7 @@ export default defineProject({
   test: {
     name: "testing",
     include: ["test/**/*.test.ts"],
+    // The `fake-containers-api` command runs the built JavaScript (dist/bin.js): build it once, first.
+    globalSetup: ["test/build.ts"],
   },
 })

@@ -1,18 +1,16 @@
 /**
  * The `fake-containers-api` command as users run it: `bin/fake-containers-api.mjs` on plain
- * Node, loading the package's built JavaScript. The package is built first, so the command
- * under test is the one that ships.
+ * Node, loading the package's built JavaScript (built first by `test/build.ts`, so the command
+ * under test is the one that ships). How it stops: the rest (its base URL, --api-key, --port,
+ * --latency, --help, bad arguments, and the SDK against it) is in the shared HTTP-only suite
+ * (`http/sdkSuite.ts`, run by `OpenAiSdk.http.test.ts`).
  */
-import { type ChildProcessWithoutNullStreams, execFile, spawn } from "node:child_process"
-import { createRequire } from "node:module"
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
 import * as net from "node:net"
 import { fileURLToPath } from "node:url"
-import { promisify } from "node:util"
-import { beforeAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { containerId } from "./utils.js"
 
-const packageDir = fileURLToPath(new URL("..", import.meta.url))
 const bin = fileURLToPath(new URL("../bin/fake-containers-api.mjs", import.meta.url))
 
 interface Command {
@@ -55,32 +53,6 @@ const accepts = (url: string) =>
   })
 
 describe("fake-containers-api", () => {
-  beforeAll(async () => {
-    const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc")
-    await promisify(execFile)(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: packageDir })
-  }, 120_000)
-
-  it.effect("prints its base URL first and serves with the key it was given", () =>
-    Effect.promise(async () => {
-      const { child, url, exited } = await start(["--port", "0", "--api-key", "sk-cli", "--latency", "5"])
-      try {
-        expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/)
-        const ok = await fetch(`${url}/containers`, {
-          method: "POST",
-          headers: { authorization: "Bearer sk-cli", "content-type": "application/json" },
-          body: JSON.stringify({ name: "cli" }),
-        })
-        expect(ok.status).toBe(200)
-        expect(((await ok.json()) as { id: string }).id).toMatch(containerId)
-        const denied = await fetch(`${url}/containers`, { headers: { authorization: "Bearer other" } })
-        expect(denied.status).toBe(401)
-      } finally {
-        child.kill("SIGTERM")
-      }
-      expect(await exited).toEqual({ code: 0, signal: null })
-    }),
-  )
-
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     it.effect(`stops on ${signal}: the process exits and its port no longer accepts connections`, () =>
       Effect.promise(async () => {
@@ -92,20 +64,4 @@ describe("fake-containers-api", () => {
       }),
     )
   }
-
-  it.effect("exits with an error and the usage on a bad argument", () =>
-    Effect.promise(async () => {
-      const { stderr, code } = await new Promise<{ stderr: string; code: number | null }>((resolve) => {
-        const child = spawn(process.execPath, [bin, "--port", "many"])
-        let stderr = ""
-        child.stderr.on("data", (data: Buffer) => {
-          stderr += data.toString()
-        })
-        child.on("exit", (code) => resolve({ stderr, code }))
-      })
-      expect(code).not.toBe(0)
-      expect(stderr).toContain("--port needs a whole number")
-      expect(stderr).toContain("usage: fake-containers-api")
-    }),
-  )
 })

@@ -1,10 +1,11 @@
 /**
- * The shared HTTP-only suite (`http/sdkSuite.ts`) against this line's `fake-containers-api`
- * command, built JavaScript run by plain `node`.
+ * The HTTP-only suite shared by both lines (kept in the Effect 3 package:
+ * `packages/testing/test/http/sdkSuite.ts`) against this line's `fake-containers-api` command,
+ * built JavaScript run by plain `node`.
  */
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, it } from "vitest"
-import { sdkSuite } from "./http/sdkSuite.js"
+import { sdkSuite } from "../../../testing/test/http/sdkSuite.js"
 
 sdkSuite(
   { describe, it, beforeAll, afterAll },

@@ -2,7 +2,7 @@
  * Fidelity, the part that needs the fake's controls: the official `openai` SDK, unmodified,
  * against this line's real HTTP server, with files seeded in the Files API, the request log,
  * expiry, a request budget and gzipped downloads. What talks only HTTP is in the suite shared by
- * both lines (`http/sdkSuite.ts`, run by `OpenAiSdk.http.test.ts`).
+ * both lines (`packages/testing/test/http/sdkSuite.ts`, run by `OpenAiSdk.http.test.ts`).
  */
 import { createHash } from "node:crypto"
 import { describe, expect, layer } from "@effect/vitest"

@@ -3,15 +3,18 @@
  * `fake-containers-api` command started as a child process. Every Containers and Container Files
  * call the SDK has must work and return exactly what the API would.
  *
- * Plain TypeScript: no Effect, no test runner of its own. A line runs it by handing over its
- * runner's functions and the path of its command, e.g. (Effect 4, this package):
+ * Plain TypeScript: no Effect, no test runner of its own, so it lives in one place (here, in the
+ * Effect 3 package, whose `openai` devDependency it imports) and each line imports it. A line runs
+ * it by handing over its runner's functions and the path of its command, e.g. (Effect 3, this
+ * package, `OpenAiSdk.http.test.ts`; Effect 4 imports `../../../testing/test/http/sdkSuite.js`):
  *
  *     import { afterAll, beforeAll, describe, it } from "vitest"
  *     import { sdkSuite } from "./http/sdkSuite.js"
  *     sdkSuite({ describe, it, beforeAll, afterAll }, { bin: fileURLToPath(new URL("../bin/fake-containers-api.mjs", import.meta.url)) })
  *
+ * The command runs the line's built JavaScript: each line's vitest builds it first (`test/build.ts`).
  * What needs the fake's controls (seeded Files API files, the request log, expiry, a request
- * budget, gzipped downloads) is tested by each line beside its in-process API.
+ * budget, gzipped downloads) is tested by each line beside its in-process API (`OpenAiSdk.test.ts`).
  */
 import * as assert from "node:assert/strict"
 import { type ChildProcessByStdio, spawn } from "node:child_process"
