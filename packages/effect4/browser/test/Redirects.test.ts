@@ -3,10 +3,6 @@
  * Node's global fetch) against two loopback servers, two origins: the first answers every
  * call with a 3xx pointing at the second, which would answer 200. The call must fail with the
  * 3xx as an `ApiError`, once, and the second origin must never hear of it.
- *
- * The messages are core 2.0.0's (`<status> Unexpected status (<method> <path>)`): 1.x's core
- * names the redirect in them ("Redirect to … not followed", "Redirect refused: …"); core 2.x
- * does not yet.
  */
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
@@ -120,7 +116,8 @@ describe("BrowserContainersClient.layer never follows a redirect", () => {
           expect(error.headers.location).toBe(`${other.url}${api.requests[0]?.url}`)
           expect(error.notRetried).toBeUndefined()
           expect(error.message).toBe(
-            `${status} Unexpected status (${method} ${api.requests[0]?.url.replace(/^\/v1/, "")})`,
+            `${status} Redirect to ${other.url}${api.requests[0]?.url} not followed: API calls never ` +
+              `follow redirects (${method} ${api.requests[0]?.url.replace(/^\/v1/, "")})`,
           )
           expect(api.requests.map((r) => r.method)).toEqual([method])
           expect(other.requests).toEqual([])
@@ -173,7 +170,10 @@ describe("BrowserContainersClient.layer never follows a redirect", () => {
       expect(error.status).toBe(0)
       expect(error.headers).toEqual({})
       expect(error.notRetried).toBeUndefined()
-      expect(error.message).toBe("0 Unexpected status (GET /containers/cntr_1/files/cfile_1)")
+      expect(error.message).toBe(
+        "0 Redirect refused: API calls never follow redirects (the browser hides a redirect's status and " +
+          "Location) (GET /containers/cntr_1/files/cfile_1)",
+      )
     }),
   )
 

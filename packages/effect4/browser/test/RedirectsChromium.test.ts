@@ -194,9 +194,9 @@ const runCase = (status: number, call: string) =>
     return { outcome, api: [...api.seen], other: [...other.seen] }
   })
 
-// Core 2.0.0's wording; 1.x's core says "Redirect refused: API calls never follow redirects ..." here.
 const refused = (method: string) =>
-  `0 Unexpected status (${method} /containers/cntr_1/files${method === "GET" ? "/cfile_1" : ""})`
+  "0 Redirect refused: API calls never follow redirects (the browser hides a redirect's status and " +
+  `Location) (${method} /containers/cntr_1/files${method === "GET" ? "/cfile_1" : ""})`
 
 describe.skipIf(!available)("redirects in headless Chromium", () => {
   it.layer(harness, { timeout: 60_000 })((it) => {

@@ -3,13 +3,14 @@
  *
  * @since 2.0.0
  */
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as HttpBody from "effect/http/HttpBody"
 import * as Stream from "effect/Stream"
 import type { ContainersClient } from "./ContainersClient.js"
 import { type ContainersError, InvalidRequestError } from "./ContainersError.js"
 import { encodeId, validate } from "./internal/input.js"
-import { type Body, uploadBody } from "./internal/multipart.js"
+import { type Body, uploadBody, uploadProblem } from "./internal/multipart.js"
 import { pages as walkPages } from "./internal/pagination.js"
 import * as Request from "./internal/request.js"
 import { ContainerFile, ContainerFileDeleted, ContainerFileList, ListParams } from "./Models.js"
@@ -88,7 +89,10 @@ export const stream = (
 export type CreateParams = { readonly file: Upload } | { readonly fileId: string }
 
 /**
- * Create a container file: upload one, or copy one in by file id.
+ * Create a container file: upload one, or copy one in by file id. An upload without a name,
+ * or whose content type is empty or holds a character a part head cannot carry (CR, LF, a
+ * control character, anything outside visible ASCII), is refused with `InvalidRequestError`
+ * before anything is sent or read.
  *
  * @since 2.0.0
  * @category endpoints
@@ -106,9 +110,8 @@ export const create = (
     }
     let body: Body
     if ("file" in params) {
-      if (params.file.name.length === 0) {
-        return yield* new InvalidRequestError({ message: "The upload needs a file name" })
-      }
+      const problem = uploadProblem(params.file)
+      if (problem !== undefined) return yield* new InvalidRequestError({ message: problem })
       body = uploadBody(params.file)
     } else {
       if (typeof params.fileId !== "string" || params.fileId.length === 0) {
@@ -177,12 +180,21 @@ export type ContentInfo = Request.ResponseInfo
 export interface ContentOptions {
   /** Runs once the response headers arrive (after any retries), before the first byte. */
   readonly onResponse?: ((info: ContentInfo) => Effect.Effect<void>) | undefined
+  /**
+   * The longest the whole download may take, request and retries included; past it the
+   * stream fails with a `TimeoutError` of phase `deadline` and the request is aborted. Off by
+   * default: the idle timeout (`timeout`) alone ends a stalled download, but a server that
+   * sends a byte just inside it forever is stopped only by a deadline. Timed on the Effect
+   * `Clock`.
+   */
+  readonly deadline?: Duration.Input | undefined
 }
 
 /**
  * Retrieve a container file's content, as bytes arrive. A gap longer than the client's
- * `timeout` fails with an idle `TimeoutError`; interrupting the stream aborts the request.
- * `onResponse` tells the length up front, e.g. for progress.
+ * `timeout` fails with an idle `TimeoutError`, and a download longer than `deadline` (if given)
+ * with a deadline one; interrupting the stream aborts the request. `onResponse` tells the
+ * length up front, e.g. for progress.
  *
  * @since 2.0.0
  * @category endpoints
@@ -203,12 +215,14 @@ export const content = (
           attributes,
         },
         options.onResponse,
+        options.deadline === undefined ? undefined : Duration.fromInputUnsafe(options.deadline),
       ),
     ),
   )
 
 /**
- * A container file's whole content in memory. For large files prefer `content`.
+ * A container file's whole content in memory, with the same options as `content`. For large
+ * files prefer `content`.
  *
  * @since 2.0.0
  * @category endpoints
@@ -216,5 +230,6 @@ export const content = (
 export const contentBytes = (
   containerId: string,
   fileId: string,
+  options: ContentOptions = {},
 ): Effect.Effect<Uint8Array<ArrayBuffer>, ContainersError, ContainersClient> =>
-  Stream.mkUint8Array(content(containerId, fileId))
+  Stream.mkUint8Array(content(containerId, fileId, options))

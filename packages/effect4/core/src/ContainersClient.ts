@@ -18,6 +18,7 @@ import type * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import type { ContainersError, InvalidRequestError } from "./ContainersError.js"
 import { configure } from "./internal/configure.js"
+import { type ResponseMetadata as Metadata, ResponseSink } from "./internal/metadata.js"
 import { defaultSchedule } from "./internal/retry.js"
 
 /**
@@ -316,3 +317,39 @@ export const withOptions: {
     ? Effect.updateService(self, ContainersClient, update)
     : Stream.updateService(self, ContainersClient, update)
 })
+
+/**
+ * What a successful response said besides its body: status, request id and headers (the
+ * `x-ratelimit-*` ones among them), with credentials blanked and the key scrubbed out.
+ *
+ * @since 2.0.0
+ * @category models
+ */
+export type ResponseMetadata = Metadata
+
+/**
+ * Runs an endpoint call and returns its value with the metadata of the response it got, e.g.
+ * `const [file, response] = yield* ContainersClient.withResponse(ContainerFiles.retrieve(c, f))`
+ * for `response.requestId` or `response.headers["x-ratelimit-remaining-requests"]`. For an
+ * effect that makes several calls, the last response wins (for `content`, the response whose
+ * headers arrived). An effect that makes no API call is a defect.
+ *
+ * @since 2.0.0
+ * @category combinators
+ */
+export const withResponse = <A, E, R>(
+  self: Effect.Effect<A, E, R>,
+): Effect.Effect<readonly [A, ResponseMetadata], E, R> =>
+  Effect.suspend(() => {
+    let last: ResponseMetadata | undefined
+    return self.pipe(
+      Effect.provideService(ResponseSink, (metadata) => {
+        last = metadata
+      }),
+      Effect.flatMap((value) =>
+        last === undefined
+          ? Effect.die(new Error("ContainersClient.withResponse: the effect made no API call"))
+          : Effect.succeed([value, last] as const),
+      ),
+    )
+  })

@@ -46,8 +46,7 @@ export interface ResponseErrorFields {
 
 const notRetriedSuffix = (note: string | undefined) => (note === undefined ? "" : ` (not retried: ${note})`)
 
-const describeResponse = (self: ResponseErrorFields, label: string): string => {
-  const detail = self.error?.message ?? label
+const describeResponse = (self: ResponseErrorFields, detail: string): string => {
   const id = self.requestId === undefined ? "" : ` [request ${self.requestId}]`
   return `${self.status} ${detail} (${self.method} ${self.path})${id}${notRetriedSuffix(self.notRetried)}`
 }
@@ -59,7 +58,7 @@ type StatusErrorClass<Tag extends string> = new (
 const statusError = <Tag extends string>(tag: Tag, label: string): StatusErrorClass<Tag> =>
   class extends Data.TaggedError(tag)<ResponseErrorFields> {
     override get message(): string {
-      return describeResponse(this, label)
+      return describeResponse(this, this.error?.message ?? label)
     }
   }
 
@@ -131,13 +130,40 @@ export class RateLimitError extends statusError("RateLimitError", "Rate limit ex
  */
 export class InternalServerError extends statusError("InternalServerError", "Internal server error") {}
 
+// A Location is quoted in the message up to this length (the headers keep it whole).
+const maxLocationLength = 300
+
+/** What a redirect's message says: API calls never follow one, whatever the layer. */
+const redirectLabel = (self: ResponseErrorFields): string | undefined => {
+  const rule = "API calls never follow redirects"
+  if (self.status === 0) {
+    // A browser's answer to a redirect under fetch's `redirect: "manual"` (or one that
+    // XMLHttpRequest followed, refused by the browser layer).
+    return `Redirect refused: ${rule} (the browser hides a redirect's status and Location)`
+  }
+  if (self.status < 300 || self.status >= 400 || self.status === 304) return undefined
+  const location = self.headers.location
+  const to =
+    location === undefined
+      ? ""
+      : ` to ${location.length > maxLocationLength ? `${location.slice(0, maxLocationLength)}…` : location}`
+  return `Redirect${to} not followed: ${rule}`
+}
+
 /**
- * Any other non-2xx status.
+ * Any other non-2xx status. A redirect (3xx, or status 0: a browser's opaque redirect) is one
+ * too: API calls never follow one; it is returned as it came, and the default policy does not
+ * retry it. Its message says so: `307 Redirect to <Location> not followed: API calls never
+ * follow redirects (GET /containers/…)`.
  *
  * @since 2.0.0
  * @category errors
  */
-export class ApiError extends statusError("ApiError", "Unexpected status") {}
+export class ApiError extends statusError("ApiError", "Unexpected status") {
+  override get message(): string {
+    return describeResponse(this, redirectLabel(this) ?? this.error?.message ?? "Unexpected status")
+  }
+}
 
 /**
  * The request never got a complete response: DNS, refused or reset connection, a body cut
@@ -150,6 +176,11 @@ export class ConnectionError extends Data.TaggedError("ConnectionError")<{
   readonly method: string
   readonly path: string
   readonly description: string
+  /**
+   * `request`: sending, or waiting for the response; `body`: the response came, reading its
+   * body failed (the server may have acted on the request).
+   */
+  readonly phase: "request" | "body"
   readonly cause?: unknown
   readonly notRetried?: string
 }> {
@@ -168,12 +199,20 @@ export class TimeoutError extends Data.TaggedError("TimeoutError")<{
   readonly method: string
   readonly path: string
   readonly timeout: Duration.Duration
-  /** `response`: waiting for headers and a JSON body; `idle`: a content stream went quiet. */
-  readonly phase: "response" | "idle"
+  /**
+   * `response`: waiting for headers and a JSON body; `idle`: a content stream went quiet;
+   * `deadline`: a content stream's overall deadline passed (see `ContainerFiles.content`).
+   */
+  readonly phase: "response" | "idle" | "deadline"
   readonly notRetried?: string
 }> {
   override get message(): string {
-    const what = this.phase === "idle" ? "No bytes received for" : "No response within"
+    const what =
+      this.phase === "idle"
+        ? "No bytes received for"
+        : this.phase === "deadline"
+          ? "The content did not arrive in full within"
+          : "No response within"
     return `${what} ${Duration.format(this.timeout)} (${this.method} ${this.path})${notRetriedSuffix(this.notRetried)}`
   }
 }

@@ -48,7 +48,12 @@ export interface Upload {
  * @category models
  */
 export interface Options {
-  /** Default: the Blob's type, else a guess from the file name, else `application/octet-stream`. */
+  /**
+   * Default: the Blob's type, else a guess from the file name, else `application/octet-stream`.
+   * Visible ASCII and spaces only: `ContainerFiles.create` refuses an empty one, or one with
+   * CR, LF or another character a part head cannot carry, with `InvalidRequestError` before
+   * sending. (The file name needs no such care: it is escaped, so it stays on its line.)
+   */
   readonly contentType?: string | undefined
 }
 
@@ -80,7 +85,7 @@ export const guessContentType = (name: string): string => {
 /**
  * The general constructor, for sources the others do not cover (the Node package builds
  * `NodeUpload.fromPath` on it). `open` is run once per attempt; set `replayable: false` if it
- * cannot be run twice.
+ * cannot be run twice. `contentType` is checked as in {@link Options}.
  *
  * @since 2.0.0
  * @category constructors

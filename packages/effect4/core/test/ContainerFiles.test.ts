@@ -1,6 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import { ContainerFiles, type ContainersClient, Models, Upload } from "../src/index.js"
 import * as Stub from "./stub.js"
@@ -171,6 +173,69 @@ describe("ContainerFiles", () => {
       const req = stub.requests[0]!
       expect(req.url.pathname).toBe("/v1/containers/cntr_1/files/cfile_7/content")
       expect(req.headers.accept).toBe("application/binary")
+    }).pipe(Effect.provide(stub.layer))
+  })
+
+  it.effect("content's deadline ends a download that has not finished in time, on the Effect Clock", () => {
+    // Headers and 3 bytes, then nothing: the idle timeout (60 s) would take longer.
+    const stub = Stub.layer(
+      () => ({
+        raw: new ReadableStream({ start: (controller) => controller.enqueue(new Uint8Array([1, 2, 3])) }),
+      }),
+      { timeout: "60 seconds" },
+    )
+    return Effect.gen(function* () {
+      const received: Array<number> = []
+      const fiber = yield* ContainerFiles.content("c", "f", { deadline: "2 seconds" }).pipe(
+        Stream.runForEach((chunk) => Effect.sync(() => received.push(...chunk))),
+        Effect.flip,
+        Effect.forkChild,
+      )
+      // The first bytes come through a web stream's promises: let them arrive (event-loop
+      // turns, not time).
+      while (received.length < 3) yield* Stub.settle
+      yield* Stub.adjust("1999 millis")
+      yield* Stub.settle
+      expect(fiber.pollUnsafe()).toBeUndefined()
+      yield* Stub.adjust("1 millis")
+      const error = yield* Fiber.join(fiber)
+      expect(error._tag).toBe("TimeoutError")
+      expect(error._tag === "TimeoutError" && error.phase).toBe("deadline")
+      expect(error.message).toBe(
+        "The content did not arrive in full within 2s (GET /containers/c/files/f/content)",
+      )
+      expect(received).toEqual([1, 2, 3])
+    }).pipe(Effect.provide(stub.layer))
+  })
+
+  it.effect("content's deadline counts the wait for headers and the retries too", () => {
+    // Two 500s (each retried after the 0.5 s and 1 s backoff at most), then headers that never
+    // come: the deadline, not the 60 s timeout, ends it.
+    const stub = Stub.layer((_, i) => (i < 2 ? Stub.json({}, 500) : Effect.never), {
+      timeout: "60 seconds",
+      retrySchedule: Schedule.spaced("1 second"),
+    })
+    return Effect.gen(function* () {
+      const fiber = yield* ContainerFiles.contentBytes("c", "f", { deadline: "5 seconds" }).pipe(
+        Effect.flip,
+        Effect.forkChild,
+      )
+      yield* Stub.adjust("4999 millis")
+      yield* Stub.settle
+      expect(fiber.pollUnsafe()).toBeUndefined()
+      expect(stub.requests).toHaveLength(3)
+      yield* Stub.adjust("1 millis")
+      const error = yield* Fiber.join(fiber)
+      expect(error).toMatchObject({ _tag: "TimeoutError", phase: "deadline" })
+    }).pipe(Effect.provide(stub.layer))
+  })
+
+  it.effect("a download within its deadline is whole, and an infinite deadline is no deadline", () => {
+    const bytes = new Uint8Array(1000).fill(9)
+    const stub = Stub.layer(() => ({ raw: bytes }))
+    return Effect.gen(function* () {
+      expect(yield* ContainerFiles.contentBytes("c", "f", { deadline: "1 minute" })).toEqual(bytes)
+      expect(yield* ContainerFiles.contentBytes("c", "f", { deadline: Duration.infinity })).toEqual(bytes)
     }).pipe(Effect.provide(stub.layer))
   })
 

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Config from "effect/Config"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as HttpClient from "effect/http/HttpClient"
 import * as Layer from "effect/Layer"
@@ -78,6 +80,117 @@ describe("ContainersClient", () => {
       )
       expect(ftp.message).toBe('baseUrl "ftp://api.test/v1" is not an http(s) URL')
       expect(stub.requests).toHaveLength(0)
+    }).pipe(Effect.provide(stub.layer))
+  })
+
+  it.effect("a base URL's path and query are kept: paths go before the query, defaultQuery after it", () => {
+    const stub = Stub.layer(ok, {
+      baseUrl: "https://gateway.test/openai/v1?api-version=2025-04-01",
+      defaultQuery: { tenant: "t 1" },
+    })
+    return Effect.gen(function* () {
+      yield* ContainerFiles.retrieve("c", "f")
+      yield* Effect.ignore(ContainerFiles.list("c", { limit: 5 }))
+      expect(stub.requests.map((r) => r.url.href)).toEqual([
+        "https://gateway.test/openai/v1/containers/c/files/f?api-version=2025-04-01&tenant=t+1",
+        "https://gateway.test/openai/v1/containers/c/files?limit=5&api-version=2025-04-01&tenant=t+1",
+      ])
+    }).pipe(Effect.provide(stub.layer))
+  })
+
+  it.effect("a base URL that is not an http(s) URL fails every call, naming baseUrl, before sending", () =>
+    Effect.gen(function* () {
+      for (const baseUrl of ["not a url", "api.openai.com/v1", "ftp://host/v1"]) {
+        const stub = Stub.layer(ok, { baseUrl })
+        const error = yield* Effect.flip(ContainerFiles.retrieve("c", "f").pipe(Effect.provide(stub.layer)))
+        expect(error._tag).toBe("InvalidRequestError")
+        expect(error.message).toBe(`baseUrl ${JSON.stringify(baseUrl)} is not an http(s) URL`)
+        expect(stub.requests).toHaveLength(0)
+      }
+    }),
+  )
+
+  it.effect("withResponse gives the status, request id and headers of the call, the key scrubbed", () => {
+    const stub = Stub.layer(() =>
+      Stub.json(Stub.file("cfile_1"), 200, {
+        "x-request-id": `req_${Stub.apiKey}`,
+        "x-ratelimit-remaining-requests": "41",
+        "set-cookie": "session=abc",
+      }),
+    )
+    return Effect.gen(function* () {
+      const [file, response] = yield* ContainersClient.withResponse(ContainerFiles.retrieve("c", "f"))
+      expect(file.id).toBe("cfile_1")
+      expect(response.status).toBe(200)
+      expect(response.requestId).toBe("req_<redacted>")
+      expect(response.headers["x-ratelimit-remaining-requests"]).toBe("41")
+      expect(response.headers["set-cookie"]).toBe("<redacted>")
+      expect(JSON.stringify(response)).not.toContain(Stub.apiKey)
+      // Nothing is collected outside it, and an effect with no call is a defect.
+      const exit = yield* Effect.exit(ContainersClient.withResponse(Effect.succeed(1)))
+      expect(Exit.isFailure(exit) && Cause.hasDies(exit.cause)).toBe(true)
+    }).pipe(Effect.provide(stub.layer))
+  })
+
+  it.effect(
+    "withResponse: the last response wins, a failure stays a failure, nesting keeps each apart",
+    () => {
+      const stub = Stub.layer((request, i) =>
+        request.url.pathname.endsWith("/missing")
+          ? Stub.json({ error: { message: "No such file" } }, 404)
+          : Stub.json(Stub.file(`cfile_${i}`), i === 0 ? 200 : 201, { "x-request-id": `req_call_${i}` }),
+      )
+      return Effect.gen(function* () {
+        const [[first, inner], outer] = yield* ContainersClient.withResponse(
+          Effect.gen(function* () {
+            const one = yield* ContainersClient.withResponse(ContainerFiles.retrieve("c", "a"))
+            yield* ContainerFiles.retrieve("c", "b")
+            return one
+          }),
+        )
+        expect(first.id).toBe("cfile_0")
+        expect([inner.status, inner.requestId]).toEqual([200, "req_call_0"])
+        expect([outer.status, outer.requestId]).toEqual([201, "req_call_1"])
+        const error = yield* Effect.flip(
+          ContainersClient.withResponse(ContainerFiles.retrieve("c", "missing")),
+        )
+        expect(error._tag).toBe("NotFoundError")
+      }).pipe(Effect.provide(stub.layer))
+    },
+  )
+
+  it.effect("withResponse over a prefetched walk: pages fetched in a forked fiber report too", () => {
+    const stub = Stub.layer((request) => {
+      const after = request.url.searchParams.get("after")
+      return after === null
+        ? Stub.json({ ...page, has_more: true }, 200, { "x-request-id": "req_page_1" })
+        : Stub.json({ ...page, data: [Stub.file("cfile_2")], first_id: "cfile_2", last_id: "cfile_2" }, 200, {
+            "x-request-id": "req_page_2",
+          })
+    })
+    return Effect.gen(function* () {
+      const [files, response] = yield* ContainersClient.withResponse(
+        Stream.runCollect(ContainerFiles.stream("c").pipe(ContainersClient.withOptions({ pagePrefetch: 2 }))),
+      )
+      expect(files.map((f) => f.id)).toEqual(["cfile_1", "cfile_2"])
+      expect(stub.requests).toHaveLength(2)
+      expect(response.requestId).toBe("req_page_2")
+    }).pipe(Effect.provide(stub.layer))
+  })
+
+  it.effect("withResponse over contentBytes gives the content response's headers", () => {
+    const stub = Stub.layer(() => ({
+      raw: new Uint8Array([1, 2, 3]),
+      headers: { "content-type": "application/octet-stream", "x-request-id": "req_content" },
+    }))
+    return Effect.gen(function* () {
+      const [bytes, response] = yield* ContainersClient.withResponse(ContainerFiles.contentBytes("c", "f"))
+      expect([...bytes]).toEqual([1, 2, 3])
+      expect(response).toMatchObject({
+        status: 200,
+        requestId: "req_content",
+        headers: { "content-type": "application/octet-stream" },
+      })
     }).pipe(Effect.provide(stub.layer))
   })
 

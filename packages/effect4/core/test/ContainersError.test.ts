@@ -65,7 +65,7 @@ describe("ContainersError", () => {
     Effect.gen(function* () {
       const all: ReadonlyArray<ContainersError.ContainersError> = [
         ...statuses.map(([status]) => statusError(call, status, {}, "")),
-        new ContainersError.ConnectionError({ ...call, description: "socket hang up" }),
+        new ContainersError.ConnectionError({ ...call, phase: "request", description: "socket hang up" }),
         new ContainersError.TimeoutError({ ...call, timeout: Duration.seconds(1), phase: "response" }),
         new ContainersError.ResponseDecodeError({
           ...call,
@@ -135,9 +135,9 @@ describe("ContainersError", () => {
   })
 
   it("transport, timeout, decode and input errors read as sentences", () => {
-    expect(new ContainersError.ConnectionError({ ...call, description: "ECONNRESET" }).message).toBe(
-      "Connection failed: ECONNRESET (GET /containers/cntr_1/files/cfile_1)",
-    )
+    expect(
+      new ContainersError.ConnectionError({ ...call, phase: "request", description: "ECONNRESET" }).message,
+    ).toBe("Connection failed: ECONNRESET (GET /containers/cntr_1/files/cfile_1)")
     expect(
       new ContainersError.TimeoutError({ ...call, timeout: Duration.millis(10), phase: "response" }).message,
     ).toBe("No response within 10ms (GET /containers/cntr_1/files/cfile_1)")
@@ -158,6 +158,37 @@ describe("ContainersError", () => {
     expect(new ContainersError.InvalidRequestError({ message: "limit is 0" }).message).toBe("limit is 0")
   })
 
+  it("a content deadline reads as a sentence too", () => {
+    expect(
+      new ContainersError.TimeoutError({ ...call, timeout: Duration.seconds(90), phase: "deadline" }).message,
+    ).toBe("The content did not arrive in full within 1m 30s (GET /containers/cntr_1/files/cfile_1)")
+  })
+
+  it("a redirect's ApiError says it was not followed, quoting Location up to 300 characters", () => {
+    const path = "(GET /containers/cntr_1/files/cfile_1)"
+    const redirect = (status: number, headers: Record<string, string>) =>
+      statusError(call, status, { "x-request-id": "req_1", ...headers }, "")
+    expect(redirect(307, { location: "https://elsewhere.test/v1/x" }).message).toBe(
+      `307 Redirect to https://elsewhere.test/v1/x not followed: API calls never follow redirects ${path} [request req_1]`,
+    )
+    expect(redirect(302, {}).message).toBe(
+      `302 Redirect not followed: API calls never follow redirects ${path} [request req_1]`,
+    )
+    const long = `https://elsewhere.test/${"a".repeat(400)}`
+    const cut = redirect(301, { location: long })
+    expect(cut.message).toContain(`Redirect to ${long.slice(0, 300)}… not followed`)
+    expect(cut._tag === "ApiError" && cut.headers.location).toBe(long)
+    expect(redirect(0, {}).message).toBe(
+      "0 Redirect refused: API calls never follow redirects (the browser hides a redirect's status and " +
+        `Location) ${path} [request req_1]`,
+    )
+    // 304 is no redirect, nor any other status outside 3xx: the API's message, or the label.
+    expect(redirect(304, {}).message).toBe(`304 Unexpected status ${path} [request req_1]`)
+    expect(
+      statusError(call, 418, {}, JSON.stringify({ error: { message: "I'm a teapot", type: "x" } })).message,
+    ).toBe(`418 I'm a teapot ${path}`)
+  })
+
   it("withNote says why a retryable failure was not retried, and keeps the class", () => {
     const error = withNote(statusError(call, 503, {}, ""), "the request body is a one-shot stream")
     expect(error).toBeInstanceOf(ContainersError.InternalServerError)
@@ -165,7 +196,10 @@ describe("ContainersError", () => {
     expect(error.message).toBe(
       "503 Internal server error (GET /containers/cntr_1/files/cfile_1) (not retried: the request body is a one-shot stream)",
     )
-    const connection = withNote(new ContainersError.ConnectionError({ ...call, description: "reset" }), "x")
+    const connection = withNote(
+      new ContainersError.ConnectionError({ ...call, phase: "request", description: "reset" }),
+      "x",
+    )
     expect(connection.message).toContain("(not retried: x)")
     const invalid = new ContainersError.InvalidRequestError({ message: "bad" })
     expect(withNote(invalid, "x")).toBe(invalid)
@@ -173,7 +207,10 @@ describe("ContainersError", () => {
 
   it("a rebuilt error keeps its cause and every other field", () => {
     const cause = new Error("ECONNRESET")
-    const error = withNote(new ContainersError.ConnectionError({ ...call, description: "reset", cause }), "x")
+    const error = withNote(
+      new ContainersError.ConnectionError({ ...call, phase: "request", description: "reset", cause }),
+      "x",
+    )
     expect(error).toBeInstanceOf(ContainersError.ConnectionError)
     expect(error).toMatchObject({ ...call, description: "reset", notRetried: "x" })
     expect("cause" in error && error.cause).toBe(cause)
@@ -231,7 +268,7 @@ describe("ResponseDecodeError from a schema issue", () => {
 
 describe("the API key never leaks", () => {
   const apiKey = "sk-SECRET-key"
-  const options = { apiKey: Option.some(Redacted.make(apiKey)) }
+  const options = { apiKey: Option.some(Redacted.make(apiKey)), headers: {} }
   const echoed = `Incorrect API key provided: ${apiKey}`
 
   const cases: ReadonlyArray<[string, ContainersError.ContainersError]> = [
@@ -300,6 +337,6 @@ describe("the API key never leaks", () => {
   it("hideKey returns the error itself when there is nothing to hide", () => {
     const error = cases[3]![1]
     expect(hideKey(options, error)).toBe(error)
-    expect(hideKey({ apiKey: Option.none() }, cases[0]![1])).toBe(cases[0]![1])
+    expect(hideKey({ apiKey: Option.none(), headers: {} }, cases[0]![1])).toBe(cases[0]![1])
   })
 })

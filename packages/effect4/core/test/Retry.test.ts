@@ -31,7 +31,9 @@ describe("isRetryable", () => {
   it("retries connection errors, timeouts, 408, 409, 429 and 5xx", () => {
     for (const code of [408, 409, 429, 500, 502, 503]) expect(isRetryable(status(code))).toBe(true)
     for (const code of [400, 401, 403, 404, 422, 418]) expect(isRetryable(status(code))).toBe(false)
-    expect(isRetryable(new ContainersError.ConnectionError({ ...call, description: "reset" }))).toBe(true)
+    expect(
+      isRetryable(new ContainersError.ConnectionError({ ...call, phase: "request", description: "reset" })),
+    ).toBe(true)
     expect(
       isRetryable(new ContainersError.TimeoutError({ ...call, timeout: Duration.seconds(1), phase: "idle" })),
     ).toBe(true)
@@ -42,6 +44,13 @@ describe("isRetryable", () => {
     expect(isRetryable(status(400, { "x-should-retry": "true" }))).toBe(true)
     expect(isRetryable(status(503, { "x-should-retry": "false" }))).toBe(false)
     expect(isRetryable(status(503, { "x-should-retry": "maybe" }))).toBe(true)
+  })
+
+  it("never retries a redirect (3xx, or a browser's status 0), whatever x-should-retry says", () => {
+    for (const code of [0, 300, 301, 302, 303, 304, 307, 308]) {
+      expect(isRetryable(status(code))).toBe(false)
+      expect(isRetryable(status(code, { "x-should-retry": "true" }))).toBe(false)
+    }
   })
 
   it("retries a malformed body only for GETs", () => {
@@ -334,6 +343,17 @@ describe("retry policy", () => {
     }).pipe(Effect.provide(stub.layer))
   })
 
+  it.effect("a redirect is never retried, even with x-should-retry: true", () => {
+    const stub = Stub.layer(() =>
+      Stub.json({}, 307, { location: "https://elsewhere.test/v1/x", "x-should-retry": "true" }),
+    )
+    return Effect.gen(function* () {
+      const error = yield* Effect.flip(ContainerFiles.retrieve("c", "f"))
+      expect([error._tag, "status" in error && error.status]).toEqual(["ApiError", 307])
+      expect(stub.requests).toHaveLength(1)
+    }).pipe(Effect.provide(stub.layer))
+  })
+
   it.effect("a user schedule replaces the backoff", () => {
     const stub = Stub.layer(failThenOk(1, failing(500)), { retrySchedule: Schedule.spaced("2 seconds") })
     return Effect.gen(function* () {
@@ -517,6 +537,31 @@ describe("retry policy", () => {
       expect(error.cause).toBeInstanceOf(Error)
       expect((error.cause as Error).message).toBe("socket hang up")
     }).pipe(Effect.provide(stub.layer))
+  })
+
+  it.effect("a connection failure says whether the response had come: phase request or body", () => {
+    // Answers 200, then the body fails after its first bytes.
+    const broken = (): Stub.Reply => ({
+      raw: new ReadableStream({
+        start: (controller) => {
+          controller.enqueue(new TextEncoder().encode('{"id": "cfile_1",'))
+          controller.error(new Error("connection reset"))
+        },
+      }),
+      headers: { "content-type": "application/json" },
+    })
+    return Effect.gen(function* () {
+      const body = Stub.layer(broken, { maxRetries: 0 })
+      const cut = yield* Effect.flip(ContainerFiles.retrieve("c", "f").pipe(Effect.provide(body.layer)))
+      expect(cut._tag === "ConnectionError" && cut.phase).toBe("body")
+      const content = yield* Effect.flip(
+        ContainerFiles.contentBytes("c", "f").pipe(Effect.provide(body.layer)),
+      )
+      expect(content._tag === "ConnectionError" && content.phase).toBe("body")
+      const refused = Stub.layer(() => ({ transportError: "ECONNREFUSED" }), { maxRetries: 0 })
+      const unsent = yield* Effect.flip(ContainerFiles.retrieve("c", "f").pipe(Effect.provide(refused.layer)))
+      expect(unsent._tag === "ConnectionError" && unsent.phase).toBe("request")
+    })
   })
 
   it.effect("malformed JSON is retried for a GET, not for a POST", () =>

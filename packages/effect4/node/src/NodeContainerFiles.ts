@@ -9,6 +9,7 @@ import {
   type ContainersError,
   type Models,
 } from "@openai-containers/core"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as PlatformError from "effect/PlatformError"
 import * as internal from "./internal/download.js"
@@ -35,6 +36,12 @@ export interface Progress {
 export interface DownloadOptions {
   /** Called once when the response headers arrive (`bytes: 0`), then after each write to the file. */
   readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
+  /**
+   * The longest the whole download may take (see `ContainerFiles.ContentOptions.deadline`);
+   * past it the download fails with a `TimeoutError` of phase `deadline`, the request is
+   * aborted and the temp file removed. Off by default.
+   */
+  readonly deadline?: Duration.Input | undefined
 }
 
 /**

@@ -11,6 +11,7 @@ import { FakeContainersApi, FakeContainersServer } from "@openai-containers/test
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import { TestClock } from "effect/testing"
 import { NodeContainerFiles, NodeContainersClient } from "../src/index.js"
 import { apiKey, binary, expectBytes, newContainer, withClient } from "./endpointSuite.js"
 
@@ -225,6 +226,36 @@ describe("NodeContainerFiles.download on disk", () => {
         }
         expect(yield* api.requests).toEqual([])
         expect(fs.readdirSync(dir)).toEqual(["file.txt"])
+      }),
+    )
+
+    it.effect("a deadline ends a stalled download: TimeoutError, the target kept, no temp file left", () =>
+      Effect.gen(function* () {
+        const { api, containerId, fileId } = yield* seededFile(1_000_000)
+        const dir = yield* tempDir
+        const target = nodePath.join(dir, "out.bin")
+        fs.writeFileSync(target, "old")
+        yield* api.injectFault({
+          match: { path: /\/content$/ },
+          fault: { _tag: "Stall", afterBytes: 200_000 },
+        })
+        const written = yield* Deferred.make<void>()
+        const fiber = yield* Effect.forkChild(
+          NodeContainerFiles.download(containerId, fileId, target, {
+            deadline: "30 seconds",
+            onProgress: (progress) =>
+              progress.bytes > 0 ? Deferred.succeed(written, undefined) : Effect.void,
+          }).pipe(client, Effect.flip),
+        )
+        yield* Effect.raceFirst(Deferred.await(written), Effect.asVoid(Fiber.join(fiber)))
+        expect(fs.readdirSync(dir)).toHaveLength(2)
+        // The deadline runs on the Effect Clock: the test's.
+        yield* TestClock.adjust("30 seconds")
+        const error = yield* Fiber.join(fiber)
+        expect(error).toMatchObject({ _tag: "TimeoutError", phase: "deadline" })
+        expect(error.message).toMatch(/^The content did not arrive in full within 30s \(GET /)
+        expect(fs.readFileSync(target, "utf8")).toBe("old")
+        expect(fs.readdirSync(dir)).toEqual(["out.bin"])
       }),
     )
 

@@ -62,10 +62,8 @@ describe("NodeUpload.fromPath part heads", () => {
     "text/\u00e4",
     "",
   ]) {
-    // Expected to fail: @openai-containers/core 2.0.0 does not check an upload's content type
-    // (1.x refuses it in `ContainerFiles.create`), so this one is sent, its part head broken.
-    // Turn `it.effect.fails` back into `it.effect` once core 2.x checks it.
-    it.effect.fails(
+    // Core refuses it in `ContainerFiles.create`, before `fromPath`'s source is opened.
+    it.effect(
       `refuses the content type ${JSON.stringify(contentType)}: nothing sent, the file never read`,
       () =>
         Effect.gen(function* () {

@@ -83,23 +83,66 @@ export const statusError = (
     headers: redactHeaders(headers),
   })
 
+/** What `hideKey` and the checks below read: the key, and the headers sent on every request. */
+export interface SecretSources {
+  readonly apiKey: Option.Option<Redacted.Redacted<string>>
+  readonly headers: Readonly<Record<string, string>>
+}
+
+/** The secrets a server could echo: the API key, and a bearer token given as a header. */
+const secretsOf = (options: SecretSources): ReadonlyArray<string> => {
+  const secrets: Array<string> = []
+  if (Option.isSome(options.apiKey)) secrets.push(Redacted.value(options.apiKey.value))
+  for (const name in options.headers) {
+    if (name.toLowerCase() !== "authorization") continue
+    const value = options.headers[name]!
+    secrets.push(value, value.replace(/^\s*bearer\s+/i, ""))
+  }
+  // Empty or very short values would match everywhere; configure refuses an empty key anyway.
+  return secrets.filter((secret) => secret.length >= 8)
+}
+
+const hideIn = (secrets: ReadonlyArray<string>, text: string): string =>
+  secrets.reduce((out, secret) => out.split(secret).join("<redacted>"), text)
+
+/** Headers with the key (and a configured bearer token) replaced wherever a server echoed it. */
+export const scrubHeaders = (
+  options: SecretSources,
+  headers: Readonly<Record<string, string>>,
+): Readonly<Record<string, string>> => {
+  const secrets = secretsOf(options)
+  if (secrets.length === 0 || !Object.values(headers).some((v) => secrets.some((s) => v.includes(s)))) {
+    return headers
+  }
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, hideIn(secrets, v)]))
+}
+
+/** Whether `text` (a body, say) contains the key or a configured bearer token. */
+export const echoesSecret = (options: SecretSources, text: string): boolean =>
+  secretsOf(options).some((secret) => text.includes(secret))
+
 /**
- * Replaces the API key wherever a server echoed it back into an error (its message, a header,
- * a body quoted in a decode issue): what the library hands out must never show the key. A
- * decode error's cause is dropped then, since it describes the same issue.
+ * Replaces the API key (and a bearer token given as an `authorization` header option)
+ * wherever a server echoed it back into an error: the request id, the API's error object, a
+ * header, a decode issue, a transport's description. What the library hands out must never
+ * show the key. A cause that quotes it is dropped, and so is a decode error's cause once its
+ * issue needed scrubbing.
  */
-export const hideKey = (
-  options: { readonly apiKey: Option.Option<Redacted.Redacted<string>> },
-  error: ContainersError,
-): ContainersError => {
-  if (Option.isNone(options.apiKey) || error._tag === "InvalidRequestError") return error
-  const key = Redacted.value(options.apiKey.value)
-  const hide = (text: string) => text.split(key).join("<redacted>")
+export const hideKey = (options: SecretSources, error: ContainersError): ContainersError => {
+  if (error._tag === "InvalidRequestError") return error
+  const secrets = secretsOf(options)
+  if (secrets.length === 0) return error
+  const has = (text: string | undefined | null) =>
+    typeof text === "string" && secrets.some((secret) => text.includes(secret))
+  const hide = (text: string) => hideIn(secrets, text)
   const fields: Record<string, unknown> = {}
-  if ("headers" in error && Object.values(error.headers).some((v) => v.includes(key))) {
+  if ("headers" in error && Object.values(error.headers).some(has)) {
     fields.headers = Object.fromEntries(Object.entries(error.headers).map(([k, v]) => [k, hide(v)]))
   }
-  if ("error" in error && error.error !== undefined && JSON.stringify(error.error).includes(key)) {
+  if ("requestId" in error && error.requestId !== undefined && has(error.requestId)) {
+    fields.requestId = hide(error.requestId)
+  }
+  if ("error" in error && error.error !== undefined && has(JSON.stringify(error.error))) {
     const { type, message, code, param } = error.error
     fields.error = {
       type: hide(type),
@@ -108,8 +151,13 @@ export const hideKey = (
       param: param === null ? null : hide(param),
     }
   }
-  if (error._tag === "ResponseDecodeError" && error.issue.includes(key)) {
-    fields.issue = hide(error.issue)
+  if (error._tag === "ResponseDecodeError" && has(error.issue)) fields.issue = hide(error.issue)
+  if (error._tag === "ConnectionError" && has(error.description)) fields.description = hide(error.description)
+  if (
+    "cause" in error &&
+    error.cause !== undefined &&
+    (fields.issue !== undefined || has(describeCause(error.cause)))
+  ) {
     fields.cause = undefined
   }
   return Object.keys(fields).length === 0 ? error : rebuild(error, fields)

@@ -17,8 +17,28 @@ export interface Body {
 
 const encoder = new TextEncoder()
 
-// The WHATWG escaping for names in a Content-Disposition header.
+// The WHATWG escaping for names in a Content-Disposition header: with CR and LF escaped, a
+// name stays on its one line (FormData bodies are escaped the same way by the platform).
 const escapeName = (name: string) => name.replace(/"/g, "%22").replace(/\r/g, "%0D").replace(/\n/g, "%0A")
+
+// A part's Content-Type is written as given on a stream upload, and becomes a Blob's type on
+// the others, which keeps only U+0020 to U+007E (anything else silently turns the type into
+// ""). So a content type is refused unless it is all visible ASCII and spaces: then no
+// constructor can add a line to the part head or change the type sent.
+const unsafeContentType = /[^\x20-\x7e]/
+
+/** Why `upload` cannot be sent, if it cannot: checked by `create` before any request. */
+export const uploadProblem = (upload: Upload): string | undefined => {
+  if (upload.name.length === 0) return "The upload needs a file name"
+  if (upload.contentType.trim().length === 0) return `The content type of upload "${upload.name}" is empty`
+  if (unsafeContentType.test(upload.contentType)) {
+    return (
+      `The content type of upload "${upload.name}" contains CR, LF, a control character or one ` +
+      "outside visible ASCII"
+    )
+  }
+  return undefined
+}
 
 const randomBoundary = () => {
   const bytes = crypto.getRandomValues(new Uint8Array(16))

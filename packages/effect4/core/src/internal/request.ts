@@ -2,7 +2,7 @@
  * The one request pipeline: build the request, send it under the timeout, map statuses and
  * transport failures to tagged errors, decode the body, and retry by the policy.
  */
-import type * as Duration from "effect/Duration"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as HttpClient from "effect/http/HttpClient"
 import type * as HttpClientError from "effect/http/HttpClientError"
@@ -20,9 +20,19 @@ import {
   ResponseDecodeError,
   TimeoutError,
 } from "../ContainersError.js"
-import { describeCause, describeSchemaError, hideKey, statusError, withNote } from "./failures.js"
+import {
+  describeCause,
+  describeSchemaError,
+  echoesSecret,
+  hideKey,
+  redactHeaders,
+  scrubHeaders,
+  statusError,
+  withNote,
+} from "./failures.js"
 import { idleTimeout } from "./idle.js"
 import { checkQuery } from "./input.js"
+import { ResponseSink } from "./metadata.js"
 import type { Body } from "./multipart.js"
 import { makeDecide } from "./retry.js"
 
@@ -57,7 +67,9 @@ const fromHttpClientError = (endpoint: Endpoint, error: HttpClientError.HttpClie
   return new ConnectionError({
     method: endpoint.method,
     path: endpoint.path,
-    description: `${phase[reason._tag]}${describeCause(reason.cause ?? reason.description)}`,
+    // A response-side reason (decode, empty body) means the response had come.
+    phase: "response" in reason ? "body" : "request",
+    description: `${phase[reason._tag]}${describeCause(reason.cause ?? reason.description ?? reason.message)}`,
     cause: reason.cause,
   })
 }
@@ -69,8 +81,21 @@ const statusFailure = (endpoint: Endpoint, response: HttpClientResponse.HttpClie
     Effect.flatMap((text) => Effect.fail(statusError(endpoint, response.status, response.headers, text))),
   )
 
-const timeoutError = (endpoint: Endpoint, timeout: Duration.Duration, phase: "response" | "idle") =>
-  new TimeoutError({ method: endpoint.method, path: endpoint.path, timeout, phase })
+const timeoutError = (
+  endpoint: Endpoint,
+  timeout: Duration.Duration,
+  phase: "response" | "idle" | "deadline",
+) => new TimeoutError({ method: endpoint.method, path: endpoint.path, timeout, phase })
+
+/** Tells `ContainersClient.withResponse`, if the call runs under one, what a 2xx response said. */
+const report = (options: ResolvedOptions, response: HttpClientResponse.HttpClientResponse) =>
+  Effect.flatMap(ResponseSink, (sink) => {
+    if (sink !== undefined) {
+      const headers = scrubHeaders(options, redactHeaders(response.headers))
+      sink({ status: response.status, requestId: headers["x-request-id"], headers })
+    }
+    return Effect.void
+  })
 
 /**
  * Sends once: the response, with its status checked, then `read`, all under the timeout.
@@ -102,6 +127,7 @@ const attempt = <A>(
         .pipe(Effect.mapError((error) => fromHttpClientError(endpoint, error)))
       if (Option.isSome(span)) span.value.attribute("http.response.status_code", response.status)
       if (response.status < 200 || response.status >= 300) return yield* statusFailure(endpoint, response)
+      yield* report(options, response)
       return yield* read(response, options)
     }).pipe(
       Effect.mapError((error) => hideKey(options, error)),
@@ -167,18 +193,28 @@ const readParsed = <A>(endpoint: Endpoint, schema: Schema.Decoder<A>) => {
       Effect.mapError((error) => fromHttpClientError(endpoint, error)),
       Effect.flatMap((text) =>
         Effect.try({
-          try: (): unknown => JSON.parse(text),
-          catch: (cause) => decodeError("MalformedJson", `not JSON: ${describeCause(cause)}`, cause),
+          try: () => ({ text, raw: JSON.parse(text) as unknown }),
+          catch: (cause) =>
+            // The parser quotes a few characters of the body, which can be part of an echoed key.
+            echoesSecret(options, text)
+              ? decodeError(
+                  "MalformedJson",
+                  "not JSON (the body echoes the API key, so it is not quoted)",
+                  undefined,
+                )
+              : decodeError("MalformedJson", `not JSON: ${describeCause(cause)}`, cause),
         }),
       ),
-      Effect.map((raw) => ({
+      Effect.map(({ text, raw }) => ({
         raw,
         // Suspended: pagination runs the check on the consumer's side, after the next request.
         decode: Effect.suspend(() => decode(raw)).pipe(
-          // Runs after the attempt, outside its key scrubbing: a body may echo the key.
+          // Runs after the attempt, outside its key scrubbing: a body may echo the key. The
+          // schema error's issues hold the body's values, so it is dropped if the body has the key.
           Effect.mapError((error) => {
             const { issue, cause } = describeSchemaError(error)
-            return hideKey(options, decodeError("SchemaMismatch", issue, cause))
+            const kept = echoesSecret(options, text) ? undefined : cause
+            return hideKey(options, decodeError("SchemaMismatch", issue, kept))
           }),
         ),
       })),
@@ -233,14 +269,16 @@ const responseInfo = (response: HttpClientResponse.HttpClientResponse): Response
 
 /**
  * Sends the endpoint and streams its body. The wait for headers is retried by the policy;
- * once bytes flow, a gap longer than the timeout fails with an idle `TimeoutError`.
+ * once bytes flow, a gap longer than the timeout fails with an idle `TimeoutError`, and the
+ * whole stream (request included) longer than `deadline`, if given, with a deadline one.
  * `onResponse` runs once, with the successful attempt's headers, before the first byte.
  */
 export const bytes = (
   endpoint: Endpoint,
   onResponse: (info: ResponseInfo) => Effect.Effect<void> = () => Effect.void,
-): Stream.Stream<Uint8Array, ContainersError, ContainersClient> =>
-  Stream.unwrap(
+  deadline?: Duration.Duration,
+): Stream.Stream<Uint8Array, ContainersError, ContainersClient> => {
+  const body = Stream.unwrap(
     Effect.gen(function* () {
       const { options } = yield* ContainersClient
       // The span lasts as long as the stream, but only the request runs under it, not each
@@ -260,3 +298,13 @@ export const bytes = (
       )
     }),
   )
+  if (deadline === undefined || !Duration.isFinite(deadline)) return body
+  // Interrupts the body (aborting its request) once the deadline passes, on the Effect Clock.
+  return Stream.interruptWhen(
+    body,
+    Effect.andThen(
+      Effect.sleep(deadline),
+      Effect.failSync(() => timeoutError(endpoint, deadline, "deadline")),
+    ),
+  )
+}

@@ -16,8 +16,9 @@ const retryableStatus = (status: number) =>
   status === 408 || status === 409 || status === 429 || status >= 500
 
 /**
- * Whether the default rules retry this error. `x-should-retry` overrides the status rule;
- * a malformed JSON body is retried only for GETs, where asking again is harmless.
+ * Whether the default rules retry this error. `x-should-retry` overrides the status rule,
+ * but never makes a redirect (3xx, or a browser's status 0) retryable; a malformed JSON body is
+ * retried only for GETs, where asking again is harmless.
  */
 export const isRetryable = (error: ContainersError): boolean => {
   switch (error._tag) {
@@ -29,6 +30,8 @@ export const isRetryable = (error: ContainersError): boolean => {
     case "InvalidRequestError":
       return false
     default: {
+      // A redirect is never followed, so asking again would only get it again.
+      if (error.status === 0 || (error.status >= 300 && error.status < 400)) return false
       const should = error.headers["x-should-retry"]
       if (should === "true") return true
       if (should === "false") return false

@@ -104,7 +104,7 @@ export const download = (
   containerId: string,
   fileId: string,
   path: string,
-  { onProgress }: DownloadOptions,
+  { onProgress, deadline }: DownloadOptions,
 ): Effect.Effect<
   void,
   ContainersError.ContainersError | PlatformError.PlatformError,
@@ -125,6 +125,7 @@ export const download = (
     const report = onProgress ?? (() => Effect.void)
     // Runs once per download, after any retries, with the answering response's length.
     const content = ContainerFiles.content(containerId, fileId, {
+      deadline,
       onResponse: (info) => {
         total = info.contentLength
         return report({ bytes: 0, total })
