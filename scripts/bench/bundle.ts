@@ -1,7 +1,8 @@
 /**
- * The browser bundle of the same small list-and-retrieve program (`bundle/*.ts`) written with
- * this library, the official SDK and plain fetch: esbuild, platform browser, ES2022, minified,
- * then gzip level 9. Deterministic, so measured once.
+ * The browser bundle of the same small list-and-retrieve program (`bundle/*.ts`, and
+ * `../bench-effect4/bundle.ts` for 2.x) written with this library, the official SDK and plain
+ * fetch: esbuild, platform browser, ES2022, minified, then gzip level 9. Deterministic, so
+ * measured once.
  */
 import * as nodePath from "node:path"
 import { fileURLToPath } from "node:url"
@@ -26,9 +27,10 @@ const conditions = ["@openai-containers/source"]
 const requireBanner =
   'import { createRequire as bannerRequire } from "node:module"; const require = bannerRequire(import.meta.url);'
 
-export const bundleSize = async (program: "ours" | "openai" | "fetch"): Promise<BundleSize> => {
+/** The bundle of `program`, a file relative to this folder. */
+export const bundleSize = async (program: string): Promise<BundleSize> => {
   const result = await esbuild.build({
-    entryPoints: [nodePath.join(here, "bundle", `${program}.ts`)],
+    entryPoints: [nodePath.join(here, program)],
     bundle: true,
     platform: "browser",
     format: "esm",
@@ -42,8 +44,8 @@ export const bundleSize = async (program: "ours" | "openai" | "fetch"): Promise<
   return { minified: code.byteLength, gzipped: gzipSync(code, { level: 9 }).byteLength }
 }
 
-/** Bundles `entries` (files of this folder) for Node into `outdir`, as `<name>.mjs` files. */
-const buildForNode = async (
+/** Bundles `entries` (files relative to this folder) for Node into `outdir`, as `<name>.mjs` files. */
+export const buildForNode = async (
   entries: Readonly<Record<string, string>>,
   outdir: string,
   external: Array<string> = [],

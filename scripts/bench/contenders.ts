@@ -1,7 +1,8 @@
 /**
- * The same work written three ways: with this library (Node layer), with the official `openai`
- * SDK (default options: `maxRetries` 2, as ours) and with plain `fetch`. Each contender is
- * built once per run (its client, its connection pool) and then called for each repetition.
+ * The same work written four ways: with this library's 1.x (Effect 3) and 2.x (Effect 4, in
+ * `scripts/bench-effect4`) Node layers, with the official `openai` SDK (default options:
+ * `maxRetries` 2, as ours) and with plain `fetch`. Each contender is built once per run (its
+ * client, its connection pool) and then called for each repetition.
  */
 import { ContainerFiles } from "@openai-containers/core"
 import { NodeContainersClient } from "@openai-containers/node"
@@ -10,32 +11,12 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import OpenAI from "openai"
+import type { Contender, Target } from "./contenders/types.js"
+import { makeOurs2x } from "./effect4.js"
 
-export interface Target {
-  readonly baseUrl: string
-  readonly apiKey: string
-}
+export type { Contender, ListJob, Target } from "./contenders/types.js"
 
-/** Listing: every file of the container, `pageSize` per request, `workMs` of waiting per page. */
-export interface ListJob {
-  readonly containerId: string
-  readonly pageSize: number
-  readonly workMs: number
-}
-
-/** The work a contender can do; each resolves to a checksum the runner compares. */
-export interface Contender {
-  readonly name: string
-  readonly list: (job: ListJob) => Promise<number>
-  readonly retrieve: (
-    containerId: string,
-    fileIds: ReadonlyArray<string>,
-    concurrency: number,
-  ) => Promise<number>
-  readonly close: () => Promise<void>
-}
-
-export const contenderNames = ["ours", "openai", "fetch"] as const
+export const contenderNames = ["ours", "ours-2x", "openai", "fetch"] as const
 export type ContenderName = (typeof contenderNames)[number]
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
@@ -156,10 +137,12 @@ const plainFetch = (target: Target): Contender => {
   }
 }
 
-export const make = (name: ContenderName, target: Target): Contender => {
+export const make = async (name: ContenderName, target: Target): Promise<Contender> => {
   switch (name) {
     case "ours":
       return ours(target)
+    case "ours-2x":
+      return makeOurs2x(target)
     case "openai":
       return openai(target)
     case "fetch":

@@ -1,14 +1,16 @@
 /**
  * Where each contender's CPU goes in a page walk: V8's sampling profiler (`node:inspector`, in
  * this process) around extra walks run after the timed ones, each sample's own function put in
- * a bucket by where its code lives. The runner bundles our packages and undici 7 into its own
- * files, so they share a bucket; Effect and the SDK load from `node_modules`; `fetch` and its
- * undici 6 are Node's own (`node:` URLs).
+ * a bucket by where its code lives. The runner bundles our 1.x packages into its own files, and
+ * our 2.x packages into `scripts/bench-effect4/.tmp`: they share a bucket; Effect (3 and 4), the
+ * undici under it (7 and 8) and the SDK load from `node_modules`; `fetch` and its undici are
+ * Node's own (`node:` URLs).
  */
 import * as fs from "node:fs"
 import { Session } from "node:inspector/promises"
 import * as nodePath from "node:path"
 import { pathToFileURL } from "node:url"
+import { ours2xDir } from "./effect4.js"
 import { summarize, type Table } from "./report.js"
 
 interface CallFrame {
@@ -31,8 +33,9 @@ interface Profile {
 export const buckets = [
   "Effect and @effect/platform",
   "openai SDK",
-  "this runner's bundle: our packages, undici 7",
-  "Node.js internals (fetch: its undici 6)",
+  "undici from node_modules",
+  "our packages (the runner's bundles)",
+  "Node.js internals (fetch: its undici)",
   "JSON.parse",
   "socket writes (the kernel's loopback send)",
   "garbage collector",
@@ -44,7 +47,10 @@ type Bucket = (typeof buckets)[number]
 // bytes to the server's socket on loopback, the same for every contender.
 const socketWrites = new Set(["writeLatin1String", "writeUtf8String", "writeBuffer", "writev"])
 
-const bucketOf = ({ functionName, url }: CallFrame, runnerDir: string): Bucket | undefined => {
+const bucketOf = (
+  { functionName, url }: CallFrame,
+  bundleDirs: ReadonlyArray<string>,
+): Bucket | undefined => {
   // Not the walk's: the idle loop, and the inspector's own `dispatch` of start and stop.
   if (functionName === "(idle)" || functionName === "(root)") return undefined
   if (functionName === "dispatch" && url === "") return undefined
@@ -58,14 +64,19 @@ const bucketOf = ({ functionName, url }: CallFrame, runnerDir: string): Bucket |
     return "Effect and @effect/platform"
   }
   if (url.includes("/node_modules/openai/")) return "openai SDK"
-  if (url.startsWith("node:")) return "Node.js internals (fetch: its undici 6)"
-  if (url.startsWith(runnerDir)) return "this runner's bundle: our packages, undici 7"
+  if (url.includes("/node_modules/undici/")) return "undici from node_modules"
+  if (url.startsWith("node:")) return "Node.js internals (fetch: its undici)"
+  if (bundleDirs.some((dir) => url.startsWith(dir))) return "our packages (the runner's bundles)"
   return "other"
 }
 
 /** Milliseconds of CPU per bucket, divided by `walks`. */
-const tally = (profile: Profile, walks: number, runnerDir: string): Record<Bucket, number> => {
-  const bucketById = new Map(profile.nodes.map((node) => [node.id, bucketOf(node.callFrame, runnerDir)]))
+const tally = (
+  profile: Profile,
+  walks: number,
+  bundleDirs: ReadonlyArray<string>,
+): Record<Bucket, number> => {
+  const bucketById = new Map(profile.nodes.map((node) => [node.id, bucketOf(node.callFrame, bundleDirs)]))
   const out = Object.fromEntries(buckets.map((b) => [b, 0])) as Record<Bucket, number>
   profile.samples.forEach((id, i) => {
     const bucket = bucketById.get(id)
@@ -89,8 +100,10 @@ export const profileWalks = async (
   walks: number,
   saveDir?: string,
 ): Promise<Table> => {
-  // The runner's entry and the chunks esbuild split beside it.
-  const runnerDir = `${pathToFileURL(nodePath.dirname(process.argv[1]!)).href}/`
+  // The runner's entry and the chunks esbuild split beside it, and the 2.x contender's bundle.
+  const bundleDirs = [nodePath.dirname(process.argv[1]!), ours2xDir].map(
+    (dir) => `${pathToFileURL(dir).href}/`,
+  )
   const session = new Session()
   session.connect()
   await session.post("Profiler.enable")
@@ -113,7 +126,7 @@ export const profileWalks = async (
         fs.mkdirSync(saveDir, { recursive: true })
         fs.writeFileSync(nodePath.join(saveDir, `${name}.cpuprofile`), JSON.stringify(profile))
       }
-      const byBucket = tally(profile as Profile, walks, runnerDir)
+      const byBucket = tally(profile as Profile, walks, bundleDirs)
       const sampled = buckets.reduce((sum, b) => sum + byBucket[b], 0)
       perWalk.set(name, cpu)
       cells[name] = [sampled, ...buckets.map((b) => byBucket[b])].map((ms) => ms.toFixed(0))

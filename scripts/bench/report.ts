@@ -85,16 +85,22 @@ export const markdownTable = (table: Table): string => {
 }
 
 /**
- * Ours ÷ fetch within each repetition. Contenders of one repetition ran back to back, so a
- * slow spell of the machine that spans a repetition cancels out of its ratio; the spread of
- * these shows how much of a median's ratio is noise.
+ * Ours ÷ fetch within each repetition, for each line. Contenders of one repetition ran back to
+ * back, so a slow spell of the machine that spans a repetition cancels out of its ratio; the
+ * spread of these shows how much of a median's ratio is noise.
  */
 const pairedLine = (table: Table): string => {
-  const ours = table.rows.find((r) => r.contender === "ours")?.samples
-  const fetch = table.rows.find((r) => r.contender === "fetch")?.samples
-  if (ours === undefined || fetch === undefined || ours.length < 2 || ours.length !== fetch.length) return ""
-  const ratios = ours.map((value, i) => (value / fetch[i]!).toFixed(2))
-  return `\n\nOurs ÷ fetch repetition by repetition: ${ratios.join(", ")}.`
+  const samples = (name: string) => table.rows.find((r) => r.contender === name)?.samples
+  const fetch = samples("fetch")
+  return (["ours", "ours-2x"] as const)
+    .map((name) => {
+      const ours = samples(name)
+      if (ours === undefined || fetch === undefined || ours.length < 2 || ours.length !== fetch.length)
+        return ""
+      const ratios = ours.map((value, i) => (value / fetch[i]!).toFixed(2))
+      return `\n\n${name === "ours" ? "Ours" : "Ours-2x"} ÷ fetch repetition by repetition: ${ratios.join(", ")}.`
+    })
+    .join("")
 }
 
 /** A target: the measured ratio, the bound, and whether it holds. */

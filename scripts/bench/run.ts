@@ -1,11 +1,13 @@
 /**
- * The benchmark runner: this library (Node layer) against the official `openai` SDK and plain
+ * The benchmark runner: this library's two lines (Node layer), `ours` (1.x, Effect 3) and
+ * `ours-2x` (2.x, Effect 4; see `effect4.ts`), against the official `openai` SDK and plain
  * `fetch`, against the fake Containers API served over HTTP on loopback by child processes.
  * Contenders are interleaved (round-robin, the starting one rotating each repetition) and each
  * figure is the median of the repetitions, with min and max. Started by tsx, it runs itself and
- * the server as an esbuild bundle under plain `node` (see `buildRunner`).
+ * the server as an esbuild bundle under plain `node` (see `buildRunner`), on Node >= 22.19 for
+ * every contender alike (Node 24 through npx when started on an older one; see `benchNode`).
  *
- *   pnpm bench            full run (about 7 minutes), writes its section of BENCHMARKS.md
+ *   pnpm bench            full run (about 10 minutes), writes its section of BENCHMARKS.md
  *   pnpm bench:quick      small sizes, one repetition, prints only (CI: checks the code runs)
  *
  * Flags: --quick, --no-write, --only list,retrieve,transfer,cold,bundle, --reps N, --profile-dir DIR
@@ -18,6 +20,7 @@ import * as os from "node:os"
 import * as nodePath from "node:path"
 import { buildCold, buildRunner, buildTransfer, bundleSize, here } from "./bundle.js"
 import { type ContenderName, contenderNames, make as makeContender, type Target } from "./contenders.js"
+import { benchNode, buildOurs2x, effect4Sources } from "./effect4.js"
 import { profileWalks } from "./profile.js"
 import {
   type Target as Goal,
@@ -242,8 +245,14 @@ const fileBytes = 15 // "benchmark file\n", what server.ts seeds
 
 const listAndRetrieve = async (fast: Server, slow: Server): Promise<ReadonlyArray<Table>> => {
   const target = (server: Server): Target => ({ baseUrl: server.baseUrl, apiKey })
-  const onFast = new Map(contenderNames.map((n) => [n, makeContender(n, target(fast))]))
-  const onSlow = new Map(contenderNames.map((n) => [n, makeContender(n, target(slow))]))
+  const make = async (server: Server) =>
+    new Map(
+      await Promise.all(
+        contenderNames.map(async (n) => [n, await makeContender(n, target(server))] as const),
+      ),
+    )
+  const onFast = await make(fast)
+  const onSlow = await make(slow)
   const tables: Array<Table> = []
   const expectedList = config.files * fileBytes
   if (enabled("list")) {
@@ -315,7 +324,7 @@ const firstFileIds = async (server: Server, count: number): Promise<ReadonlyArra
   return ids.slice(0, count)
 }
 
-const transferNames = ["ours", "openai", "openai-blob", "fetch"] as const
+const transferNames = ["ours", "ours-2x", "openai", "openai-blob", "fetch"] as const
 
 const transfers = async (server: Server): Promise<ReadonlyArray<Table>> => {
   const size = config.bigFile
@@ -433,9 +442,10 @@ const bundles = async (): Promise<Table> => {
   const rows: Array<Row> = []
   const cells: Record<string, ReadonlyArray<string>> = {}
   for (const [contender, program] of [
-    ["ours", "ours"],
-    ["openai", "openai"],
-    ["fetch", "fetch"],
+    ["ours", "bundle/ours.ts"],
+    ["ours-2x", `${effect4Sources}/bundle.ts`],
+    ["openai", "bundle/openai.ts"],
+    ["fetch", "bundle/fetch.ts"],
   ] as const) {
     const size = await bundleSize(program)
     rows.push({ contender, summary: summarize([size.gzipped / 1024]) })
@@ -455,8 +465,9 @@ const bundles = async (): Promise<Table> => {
 // Report
 // ---------------------------------------------------------------------------------------------
 
-const versionOf = (name: string): string => {
-  const require = createRequire(nodePath.join(here, "package.json"))
+/** The version of `name` installed for the package in `from` (a folder relative to this one). */
+const versionOf = (name: string, from = "."): string => {
+  const require = createRequire(nodePath.join(here, from, "package.json"))
   let dir = nodePath.dirname(require.resolve(name))
   for (;;) {
     const file = nodePath.join(dir, "package.json")
@@ -473,17 +484,35 @@ const versionOf = (name: string): string => {
 const machine = (load: ReadonlyArray<number>) => {
   const cpu = os.cpus()[0]?.model ?? "unknown CPU"
   const packages = ["effect", "@effect/platform", "@effect/platform-node", "openai", "esbuild"]
+  const packages2x = ["effect", "@effect/platform-node"]
   return [
     `- machine: ${os.availableParallelism()} CPUs (${cpu}), ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB memory, ${os.type()} ${os.release()}`,
-    `- Node.js ${process.version}; ${packages.map((p) => `${p} ${versionOf(p)}`).join(", ")}`,
+    `- Node.js ${process.version} for the runner, the server and every contender's process; ${packages.map((p) => `${p} ${versionOf(p)}`).join(", ")}; 2.x: ${packages2x.map((p) => `${p} ${versionOf(p, effect4Sources)}`).join(", ")}`,
     `- load average when the run started: ${load.map((l) => l.toFixed(2)).join(", ")}`,
     `- command: \`pnpm ${quick ? "bench:quick" : "bench"}\` (at the repository root; \`${["tsx --conditions=@openai-containers/source bench/run.ts", ...argv].join(" ")}\` in \`scripts/\`, which runs itself and the server as esbuild bundles of plain JavaScript, Effect and \`openai\` loaded from \`node_modules\`)`,
   ].join("\n")
 }
 
+/** This library's lines, each checked against every target. */
+const lines = [
+  ["1.x", "ours"],
+  ["2.x", "ours-2x"],
+] as const
+
 const targetsOf = (tables: ReadonlyArray<Table>): ReadonlyArray<Goal> => {
   const find = (prefix: string) => tables.find((t) => t.title.startsWith(prefix))
   const goals: Array<Goal> = []
+  const each = (
+    what: string,
+    measured: (ours: string) => number | undefined,
+    bound: number,
+    direction: Goal["direction"],
+  ) => {
+    for (const [line, ours] of lines) {
+      const value = measured(ours)
+      if (value !== undefined) goals.push({ what: `${what} (${line})`, measured: value, bound, direction })
+    }
+  }
   const ratio = (
     table: Table | undefined,
     what: string,
@@ -491,17 +520,17 @@ const targetsOf = (tables: ReadonlyArray<Table>): ReadonlyArray<Goal> => {
     bound: number,
     direction: Goal["direction"],
   ) => {
-    if (table === undefined) return
-    goals.push({ what, measured: median(table, "ours") / median(table, ref), bound, direction })
+    if (table !== undefined) each(what, (ours) => median(table, ours) / median(table, ref), bound, direction)
   }
   const lists = tables.filter((t) => t.title.startsWith("List"))
   if (lists[1] !== undefined && lists[2] !== undefined) {
-    goals.push({
-      what: "list with latency and work: time ÷ fetch's walk without work",
-      measured: median(lists[1], "ours") / median(lists[2], "fetch"),
-      bound: 1.05,
-      direction: "at most",
-    })
+    const [withWork, withoutWork] = [lists[1], lists[2]]
+    each(
+      "list with latency and work: time ÷ fetch's walk without work",
+      (ours) => median(withWork, ours) / median(withoutWork, "fetch"),
+      1.05,
+      "at most",
+    )
   }
   ratio(lists[0], "list at 0 ms: time ÷ fetch", "fetch", 1.15, "at most")
   const retrieves = tables.filter((t) => t.title.includes("retrieve calls"))
@@ -510,15 +539,15 @@ const targetsOf = (tables: ReadonlyArray<Table>): ReadonlyArray<Goal> => {
   for (const op of ["Download", "Upload"]) {
     const table = find(op)
     ratio(table, `${op.toLowerCase()}: throughput ÷ fetch`, "fetch", 0.9, "at least")
-    const peak = table?.extra?.cells.ours?.[0]
-    if (peak !== undefined) {
-      goals.push({
-        what: `${op.toLowerCase()}: peak RSS MiB`,
-        measured: Number.parseFloat(peak),
-        bound: op === "Download" ? 110 : 100,
-        direction: "at most",
-      })
-    }
+    each(
+      `${op.toLowerCase()}: peak RSS MiB`,
+      (ours) => {
+        const peak = table?.extra?.cells[ours]?.[0]
+        return peak === undefined ? undefined : Number.parseFloat(peak)
+      },
+      op === "Download" ? 110 : 100,
+      "at most",
+    )
   }
   ratio(find("Cold start"), "cold start: time ÷ openai", "openai", 1.1, "at most")
   return goals
@@ -573,13 +602,14 @@ const main = async () => {
 }
 
 /**
- * Started by tsx, the runner builds itself and the server as plain JavaScript (`buildRunner`
- * says why) and runs that build with the same flags; the build sets `BENCH_SOURCES`.
+ * Started by tsx, the runner builds itself, the server and the in-process 2.x contender as
+ * plain JavaScript (`buildRunner` says why) and runs that build with the same flags, on the
+ * Node `benchNode` picks; the build sets `BENCH_SOURCES`.
  */
 const runBundled = async (): Promise<number> => {
   const outdir = nodePath.join(here, "..", ".tmp", "bench")
-  const { runner } = await buildRunner(outdir)
-  const child = spawn(process.execPath, ["--expose-gc", runner, ...argv], {
+  const [{ runner }] = await Promise.all([buildRunner(outdir), buildOurs2x()])
+  const child = spawn(benchNode(), ["--expose-gc", runner, ...argv], {
     stdio: "inherit",
     env: { ...process.env, BENCH_SOURCES: here },
   })

@@ -1,14 +1,15 @@
 /**
  * One large transfer in a process of its own, so its peak RSS is the contender's alone. The
  * runner bundles this file with esbuild and runs it with plain `node` (no TypeScript loader in
- * the process), and each contender's code is loaded only when chosen. Prints one JSON line:
+ * the process), and each contender's code is loaded only when chosen (`ours-2x` is bundled from
+ * `scripts/bench-effect4`, where the 2.x packages and effect 4 resolve). Prints one JSON line:
  * `{ ms, cpuMs, bytes, baselineRss, peakRss }` (`cpuMs`: this process's user + system CPU time
  * during the transfer; RSS in bytes: `peakRss` the larger of the kernel's high-water mark for
  * this process (`VmHWM`) and RSS sampled every 10 ms, `baselineRss` the RSS just before the
  * transfer, client built). Not `resourceUsage().maxRSS`: on Linux that also counts the
  * parent's RSS at spawn time.
  *
- *   node transfer.mjs <ours|openai|openai-blob|fetch> <download|upload> <baseUrl> <apiKey> <containerId> <fileId|path>
+ *   node transfer.mjs <ours|ours-2x|openai|openai-blob|fetch> <download|upload> <baseUrl> <apiKey> <containerId> <fileId|path>
  *
  * Downloads drain the body (counting bytes) without writing it anywhere; uploads send a file
  * from disk as multipart, and the uploaded file is deleted again afterwards (not timed).
@@ -37,6 +38,8 @@ const load = async (contender: string, job: Job): Promise<Prepared> => {
   switch (contender) {
     case "ours":
       return (await import("./transfer/ours.js")).prepare(job)
+    case "ours-2x":
+      return (await import("../bench-effect4/transfer.js")).prepare(job)
     case "openai":
       return (await import("./transfer/openai.js")).prepare(job, "stream")
     case "openai-blob":
