@@ -13,7 +13,10 @@ export default defineConfig({
     // In CI a JSON report per run (this config runs on Node 20, 22 and 24), from which .ci/run
     // adds up the closing "N passed, N failed" line.
     reporters: process.env.CI
-      ? ["default", ["json", { outputFile: `.tmp/vitest/effect3-node${process.versions.node.split(".")[0]}.json` }]]
+      ? [
+          "default",
+          ["json", { outputFile: `.tmp/vitest/effect3-node${process.versions.node.split(".")[0]}.json` }],
+        ]
       : ["default"],
   },
 })
