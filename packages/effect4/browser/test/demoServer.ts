@@ -24,6 +24,8 @@ export const bundle = async (): Promise<esbuild.BuildResult<{ write: false; meta
     format: "esm",
     platform: "browser",
     target: "es2022",
+    // The workspace's packages from their TypeScript sources (their `exports` condition).
+    conditions: ["@openai-containers/source"],
     write: false,
     metafile: true,
     logLevel: "silent",
