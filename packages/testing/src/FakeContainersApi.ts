@@ -188,6 +188,7 @@ export interface Service {
   readonly expireContainer: (containerId: string) => Effect.Effect<Container, ControlError>
   /** Every container, with its status as of now. */
   readonly containers: Effect.Effect<ReadonlyArray<Container>>
+  /** A container's files, in creation order (empty for an unknown container). */
   readonly files: (containerId: string) => Effect.Effect<ReadonlyArray<ContainerFile>>
   /** The stored bytes of a file, or `None` when it does not exist. */
   readonly fileBytes: (containerId: string, fileId: string) => Effect.Effect<Option.Option<Uint8Array>>

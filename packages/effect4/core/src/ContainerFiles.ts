@@ -169,7 +169,10 @@ export {
  * @since 2.0.0
  * @category models
  */
-export type ContentInfo = Request.ResponseInfo
+export interface ContentInfo {
+  readonly contentLength: number | undefined
+  readonly contentType: string | undefined
+}
 
 /**
  * Options for `content`.

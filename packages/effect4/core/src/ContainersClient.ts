@@ -18,7 +18,7 @@ import type * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import type { ContainersError, InvalidRequestError } from "./ContainersError.js"
 import { configure } from "./internal/configure.js"
-import { type ResponseMetadata as Metadata, ResponseSink } from "./internal/metadata.js"
+import { ResponseSink } from "./internal/metadata.js"
 import { defaultSchedule } from "./internal/retry.js"
 
 /**
@@ -110,6 +110,7 @@ export interface ResolvedOptions {
   readonly maxRetryAfter: Duration.Duration
   readonly pagePrefetch: number
   readonly tracePropagation: boolean
+  /** The layer's transforms, composed (the identity when none was given). */
   readonly transformClient: (client: HttpClient.HttpClient) => HttpClient.HttpClient
 }
 
@@ -297,7 +298,15 @@ export type WithClient<X> =
       ? Stream.Stream<A, E, R | ContainersClient>
       : never
 
-type EffectOrStream = Effect.Effect<unknown, unknown, unknown> | Stream.Stream<unknown, unknown, unknown>
+/**
+ * What `withOptions` applies to: an effect or a stream.
+ *
+ * @since 2.0.0
+ * @category models
+ */
+export type EffectOrStream =
+  | Effect.Effect<unknown, unknown, unknown>
+  | Stream.Stream<unknown, unknown, unknown>
 
 /**
  * Changes options for one effect or stream (and everything it runs), e.g.
@@ -325,7 +334,12 @@ export const withOptions: {
  * @since 2.0.0
  * @category models
  */
-export type ResponseMetadata = Metadata
+export interface ResponseMetadata {
+  readonly status: number
+  readonly requestId: string | undefined
+  /** Lowercase names; credentials a server sends back blanked, the key scrubbed out. */
+  readonly headers: Readonly<Record<string, string>>
+}
 
 /**
  * Runs an endpoint call and returns its value with the metadata of the response it got, e.g.

@@ -4,15 +4,9 @@
  * a sink around the effect it wraps, so only that effect's calls report to it; everywhere else
  * the default, no sink, applies and nothing is collected.
  */
-import * as Context from "effect/Context"
 
-/** What a successful response said besides its body. */
-export interface ResponseMetadata {
-  readonly status: number
-  readonly requestId: string | undefined
-  /** Lowercase names; credentials a server sends back blanked, the key scrubbed out. */
-  readonly headers: Readonly<Record<string, string>>
-}
+import * as Context from "effect/Context"
+import type { ResponseMetadata } from "../ContainersClient.js"
 
 /** The sink of the innermost `withResponse`, if the call runs under one. */
 export const ResponseSink = Context.Reference<((metadata: ResponseMetadata) => void) | undefined>(

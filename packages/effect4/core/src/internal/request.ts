@@ -12,6 +12,7 @@ import * as HttpTraceContext from "effect/http/HttpTraceContext"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import type { ContentInfo } from "../ContainerFiles.js"
 import { ContainersClient, type ResolvedOptions } from "../ContainersClient.js"
 import {
   ConnectionError,
@@ -254,10 +255,7 @@ export const parsed = <A>(
   sendParsed(endpoint, schema).pipe(Effect.withSpan(endpoint.span, spanOptions(endpoint), traceOptions))
 
 /** What a content response says about its body before the bytes arrive. */
-export interface ResponseInfo {
-  readonly contentLength: number | undefined
-  readonly contentType: string | undefined
-}
+export type ResponseInfo = ContentInfo
 
 const responseInfo = (response: HttpClientResponse.HttpClientResponse): ResponseInfo => {
   const length = response.headers["content-length"]
