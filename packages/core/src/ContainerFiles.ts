@@ -3,15 +3,14 @@
  *
  * @since 0.1.0
  */
-import * as HttpBody from "@effect/platform/HttpBody"
 import * as Chunk from "effect/Chunk"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import type { ContainersClient } from "./ContainersClient.js"
 import { type ContainersError, InvalidRequestError } from "./ContainersError.js"
-import { encodeId, validate } from "./internal/input.js"
-import { uploadBody, uploadProblem } from "./internal/multipart.js"
+import { resource, validate } from "./internal/input.js"
+import { uploadBody } from "./internal/multipart.js"
 import { pages as walkPages } from "./internal/pagination.js"
 import * as Request from "./internal/request.js"
 import { ContainerFile, ContainerFileDeleted, ContainerFileList, ListParams } from "./Models.js"
@@ -19,31 +18,17 @@ import type { Upload } from "./Upload.js"
 
 const checkListParams = validate(ListParams, "list parameters")
 
-const filesPath = (containerId: string) =>
-  Effect.map(encodeId("container id", containerId), (c) => `/containers/${c}/files`)
-
 const listEndpoint = (containerId: string, params: ListParams) =>
-  Effect.zipWith(
-    filesPath(containerId),
-    checkListParams(params),
-    (path, query): Request.Endpoint => ({
-      span: "ContainerFiles.list",
-      method: "GET",
-      path,
-      query,
-      attributes: { "openai.container_id": containerId },
-    }),
-  )
-
-const filePath = (containerId: string, fileId: string) =>
-  Effect.zipWith(encodeId("container id", containerId), encodeId("file id", fileId), (c, f) => ({
-    path: `/containers/${c}/files/${f}`,
-    attributes: { "openai.container_id": containerId, "openai.file_id": fileId },
+  Effect.zipWith(resource(containerId), checkListParams(params), ({ path, attributes }, query) => ({
+    span: "ContainerFiles.list",
+    method: "GET" as const,
+    path: `${path}/files`,
+    attributes,
+    query,
   }))
 
 /**
- * List container files: one page. `limit` (1 to 100, default 20) is the page size;
- * `order` is by `created_at`, `desc` by default; `after` is the id to continue from.
+ * List container files: one page of `limit` (1-100, default 20) after `after`, in `order` (default `desc`).
  *
  * @since 0.1.0
  * @category endpoints
@@ -55,8 +40,7 @@ export const list = (
   Effect.flatMap(listEndpoint(containerId, params), (endpoint) => Request.json(endpoint, ContainerFileList))
 
 /**
- * Every page of a container's files, walking the `after` cursor until `has_more` is false.
- * Pages are fetched ahead by the client's `pagePrefetch` while you work.
+ * Every page of a container's files, walking the `after` cursor, fetched ahead by `pagePrefetch`.
  *
  * @since 0.1.0
  * @category endpoints
@@ -68,8 +52,7 @@ export const pages = (
   walkPages(listEndpoint(containerId, params), ContainerFileList)
 
 /**
- * Every file of a container, across all pages, each exactly once and in server order.
- * `limit` here is the page size of each request, not a total: use `Stream.take` for that.
+ * Every file of a container, across all pages, once each in order (`limit` is the page size).
  *
  * @since 0.1.0
  * @category endpoints
@@ -81,13 +64,24 @@ export const stream = (
   Stream.mapConcat(pages(containerId, params), (page) => page.data)
 
 /**
- * What `create` takes: a file to upload (multipart), or the id of a file already uploaded
- * through the Files API (JSON). Never both.
+ * What `create` takes: a file to upload, or the id of a file uploaded through the Files API.
  *
  * @since 0.1.0
  * @category models
  */
 export type CreateParams = { readonly file: Upload } | { readonly fileId: string }
+
+const createBody = (params: CreateParams): Effect.Effect<Request.Body, InvalidRequestError> => {
+  const invalid = (message: string) => Effect.fail(new InvalidRequestError({ message }))
+  const hasFile = "file" in params && params.file !== undefined
+  if (hasFile === ("fileId" in params && params.fileId !== undefined)) {
+    return invalid("Give exactly one of `file` or `fileId`")
+  }
+  if ("file" in params) return uploadBody(params.file)
+  return typeof params.fileId === "string" && params.fileId.length > 0
+    ? Effect.succeed(Request.jsonBody({ file_id: params.fileId }))
+    : invalid("fileId must be a non-empty string")
+}
 
 /**
  * Create a container file: upload one, or copy one in by file id.
@@ -100,31 +94,10 @@ export const create = (
   params: CreateParams,
 ): Effect.Effect<ContainerFile, ContainersError, ContainersClient> =>
   Effect.gen(function* () {
-    const path = yield* filesPath(containerId)
-    const hasFile = "file" in params && params.file !== undefined
-    const hasId = "fileId" in params && params.fileId !== undefined
-    if (hasFile === hasId) {
-      return yield* new InvalidRequestError({ message: "Give exactly one of `file` or `fileId`" })
-    }
-    let body: Request.Body
-    if ("file" in params) {
-      const problem = uploadProblem(params.file)
-      if (problem !== undefined) return yield* new InvalidRequestError({ message: problem })
-      body = uploadBody(params.file)
-    } else {
-      if (typeof params.fileId !== "string" || params.fileId.length === 0) {
-        return yield* new InvalidRequestError({ message: "fileId must be a non-empty string" })
-      }
-      body = { replayable: true, make: Effect.succeed(HttpBody.unsafeJson({ file_id: params.fileId })) }
-    }
+    const { path, attributes } = yield* resource(containerId)
+    const body = yield* createBody(params)
     return yield* Request.json(
-      {
-        span: "ContainerFiles.create",
-        method: "POST",
-        path,
-        body,
-        attributes: { "openai.container_id": containerId },
-      },
+      { span: "ContainerFiles.create", method: "POST", path: `${path}/files`, attributes, body },
       ContainerFile,
     )
   })
@@ -139,16 +112,16 @@ export const retrieve = (
   containerId: string,
   fileId: string,
 ): Effect.Effect<ContainerFile, ContainersError, ContainersClient> =>
-  Effect.flatMap(filePath(containerId, fileId), ({ path, attributes }) =>
-    Request.json({ span: "ContainerFiles.retrieve", method: "GET", path, attributes }, ContainerFile),
+  Effect.flatMap(resource(containerId, fileId), (at) =>
+    Request.json({ span: "ContainerFiles.retrieve", method: "GET", ...at }, ContainerFile),
   )
 
 const del = (
   containerId: string,
   fileId: string,
 ): Effect.Effect<ContainerFileDeleted, ContainersError, ContainersClient> =>
-  Effect.flatMap(filePath(containerId, fileId), ({ path, attributes }) =>
-    Request.json({ span: "ContainerFiles.delete", method: "DELETE", path, attributes }, ContainerFileDeleted),
+  Effect.flatMap(resource(containerId, fileId), (at) =>
+    Request.json({ span: "ContainerFiles.delete", method: "DELETE", ...at }, ContainerFileDeleted),
   )
 
 export {
@@ -167,7 +140,10 @@ export {
  * @since 0.1.0
  * @category models
  */
-export type ContentInfo = Request.ResponseInfo
+export interface ContentInfo {
+  readonly contentLength: number | undefined
+  readonly contentType: string | undefined
+}
 
 /**
  * Options for `content`.
@@ -179,18 +155,14 @@ export interface ContentOptions {
   /** Runs once the response headers arrive (after any retries), before the first byte. */
   readonly onResponse?: ((info: ContentInfo) => Effect.Effect<void>) | undefined
   /**
-   * The longest the whole download may take, request and retries included; past it the
-   * stream fails with a `TimeoutError` of phase `deadline` and the request is aborted. Off by
-   * default: the idle timeout (`timeout`) alone ends a stalled download, but a server that
-   * sends a byte just inside it forever is stopped only by a deadline.
+   * The longest the whole download may take, retries included (a `TimeoutError` of phase
+   * `deadline` after). Off by default; the idle `timeout` cannot stop a trickle of bytes.
    */
   readonly deadline?: Duration.DurationInput | undefined
 }
 
 /**
- * Retrieve a container file's content, as bytes arrive. A gap longer than the client's
- * `timeout` fails with an idle `TimeoutError`; interrupting the stream aborts the request.
- * `onResponse` tells the length up front, e.g. for progress.
+ * A container file's content as bytes arrive; a gap longer than `timeout` fails the stream.
  *
  * @since 0.1.0
  * @category endpoints
@@ -201,17 +173,10 @@ export const content = (
   options: ContentOptions = {},
 ): Stream.Stream<Uint8Array, ContainersError, ContainersClient> =>
   Stream.unwrap(
-    Effect.map(filePath(containerId, fileId), ({ path, attributes }) =>
+    Effect.map(resource(containerId, fileId), ({ path, attributes }) =>
       Request.bytes(
-        {
-          span: "ContainerFiles.content",
-          method: "GET",
-          path: `${path}/content`,
-          accept: "application/binary",
-          attributes,
-        },
-        options.onResponse,
-        options.deadline === undefined ? undefined : Duration.decode(options.deadline),
+        { span: "ContainerFiles.content", method: "GET", path: `${path}/content`, attributes },
+        options,
       ),
     ),
   )
@@ -229,10 +194,9 @@ export const contentBytes = (
 ): Effect.Effect<Uint8Array, ContainersError, ContainersClient> =>
   Effect.map(Stream.runCollect(content(containerId, fileId, options)), (chunks) => {
     const out = new Uint8Array(Chunk.reduce(chunks, 0, (n, chunk) => n + chunk.byteLength))
-    let offset = 0
-    for (const chunk of chunks) {
+    Chunk.reduce(chunks, 0, (offset, chunk) => {
       out.set(chunk, offset)
-      offset += chunk.byteLength
-    }
+      return offset + chunk.byteLength
+    })
     return out
   })

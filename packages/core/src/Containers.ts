@@ -3,13 +3,12 @@
  *
  * @since 0.1.0
  */
-import * as HttpBody from "@effect/platform/HttpBody"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type { ContainersClient } from "./ContainersClient.js"
-import type { ContainersError } from "./ContainersError.js"
-import { encodeId, validate } from "./internal/input.js"
+import type { ContainersError, InvalidRequestError } from "./ContainersError.js"
+import { resource, validate } from "./internal/input.js"
 import { pages as walkPages } from "./internal/pagination.js"
 import * as Request from "./internal/request.js"
 import {
@@ -24,27 +23,16 @@ const checkListParams = validate(ContainerListParams, "list parameters")
 const checkCreateParams = validate(CreateContainerParams, "container parameters")
 const encodeCreateParams = Schema.encode(CreateContainerParams)
 
-const listEndpoint = (params: ContainerListParams) =>
-  Effect.map(
-    checkListParams(params),
-    (query): Request.Endpoint => ({
-      span: "Containers.list",
-      method: "GET",
-      path: "/containers",
-      query,
-      attributes: {},
-    }),
-  )
-
-const containerPath = (containerId: string) =>
-  Effect.map(encodeId("container id", containerId), (c) => ({
-    path: `/containers/${c}`,
-    attributes: { "openai.container_id": containerId },
+const listEndpoint = (params: ContainerListParams): Effect.Effect<Request.Endpoint, InvalidRequestError> =>
+  Effect.map(checkListParams(params), (query) => ({
+    span: "Containers.list",
+    method: "GET",
+    path: "/containers",
+    query,
   }))
 
 /**
- * List containers: one page. `limit` (1 to 100, default 20) is the page size; `order` is by
- * `created_at`, `desc` by default; `after` is the id to continue from; `name` filters.
+ * List containers: one page of `limit` (1-100, default 20) after `after`, in `order` (default `desc`).
  *
  * @since 0.1.0
  * @category endpoints
@@ -55,8 +43,7 @@ export const list = (
   Effect.flatMap(listEndpoint(params), (endpoint) => Request.json(endpoint, ContainerList))
 
 /**
- * Every page of containers, walking the `after` cursor until `has_more` is false, with pages
- * fetched ahead by the client's `pagePrefetch`.
+ * Every page of containers, walking the `after` cursor, fetched ahead by the client's `pagePrefetch`.
  *
  * @since 0.1.0
  * @category endpoints
@@ -67,8 +54,7 @@ export const pages = (
   walkPages(listEndpoint(params), ContainerList)
 
 /**
- * Every container, across all pages, each exactly once and in server order. `limit` here is
- * the page size of each request, not a total: use `Stream.take` for that.
+ * Every container, across all pages, once each in server order (`limit` is the page size, not a total).
  *
  * @since 0.1.0
  * @category endpoints
@@ -92,13 +78,7 @@ export const create = (
     // Encoding reveals `Redacted` domain secrets: only inside the request body.
     const body = yield* Effect.orDie(encodeCreateParams(checked))
     return yield* Request.json(
-      {
-        span: "Containers.create",
-        method: "POST",
-        path: "/containers",
-        body: { replayable: true, make: Effect.succeed(HttpBody.unsafeJson(body)) },
-        attributes: {},
-      },
+      { span: "Containers.create", method: "POST", path: "/containers", body: Request.jsonBody(body) },
       Container,
     )
   })
@@ -110,13 +90,13 @@ export const create = (
  * @category endpoints
  */
 export const retrieve = (containerId: string): Effect.Effect<Container, ContainersError, ContainersClient> =>
-  Effect.flatMap(containerPath(containerId), ({ path, attributes }) =>
-    Request.json({ span: "Containers.retrieve", method: "GET", path, attributes }, Container),
+  Effect.flatMap(resource(containerId), (at) =>
+    Request.json({ span: "Containers.retrieve", method: "GET", ...at }, Container),
   )
 
 const del = (containerId: string): Effect.Effect<ContainerDeleted, ContainersError, ContainersClient> =>
-  Effect.flatMap(containerPath(containerId), ({ path, attributes }) =>
-    Request.json({ span: "Containers.delete", method: "DELETE", path, attributes }, ContainerDeleted),
+  Effect.flatMap(resource(containerId), (at) =>
+    Request.json({ span: "Containers.delete", method: "DELETE", ...at }, ContainerDeleted),
   )
 
 export {

@@ -1,6 +1,5 @@
 /**
- * The client service: the configured HTTP pipeline (base URL, auth, headers, timeout, retry
- * policy, page prefetch) that every endpoint in `Containers` and `ContainerFiles` runs through.
+ * The client service: the configured HTTP pipeline every endpoint in `Containers` and `ContainerFiles` uses.
  *
  * @since 0.1.0
  */
@@ -18,10 +17,10 @@ import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import type { ContainersError, InvalidRequestError } from "./ContainersError.js"
 import { configure } from "./internal/configure.js"
-import { currentResponseSink, type ResponseMetadata as Metadata } from "./internal/metadata.js"
+import { currentResponseSink } from "./internal/metadata.js"
 
 /**
- * How the client talks to the API. Every field but the key has a default.
+ * How the client talks to the API; a value no call can work with fails every call with `InvalidRequestError`.
  *
  * @since 0.1.0
  * @category models
@@ -29,11 +28,7 @@ import { currentResponseSink, type ResponseMetadata as Metadata } from "./intern
 export interface Options {
   /** Sent as `Authorization: Bearer …`. Leave unset behind a proxy that adds it. */
   readonly apiKey?: Redacted.Redacted<string> | undefined
-  /**
-   * Default `https://api.openai.com/v1`. May carry a path prefix and a query
-   * (`https://gateway.test/openai/v1?api-version=2025-04-01`): endpoint paths go before the
-   * query, which is kept on every request. Not a URL: every call fails with `InvalidRequestError`.
-   */
+  /** Default `https://api.openai.com/v1`; a path prefix and a query (`?api-version=...`) are kept. */
   readonly baseUrl?: string | undefined
   /** Query parameters added to every request (after the base URL's own). */
   readonly defaultQuery?: Readonly<Record<string, string>> | undefined
@@ -43,48 +38,19 @@ export interface Options {
   readonly project?: string | undefined
   /** Extra headers on every request. */
   readonly headers?: Readonly<Record<string, string>> | undefined
-  /**
-   * Per attempt: the wait for response headers and a JSON body; for content streams, the
-   * longest gap between two chunks. Default 10 minutes; `Duration.infinity` turns it off. Zero
-   * (or less) makes every call fail with `InvalidRequestError`.
-   */
+  /** Per attempt, the wait for headers and a JSON body; for content, the longest gap. Default 10 min. */
   readonly timeout?: Duration.DurationInput | undefined
-  /**
-   * Retries after the first attempt: a whole number from 0, or `Infinity` to retry until the
-   * schedule ends. Default 2. Anything else makes every call fail with `InvalidRequestError`.
-   */
+  /** Retries after the first attempt: a whole number, or `Infinity` (until the schedule ends). Default 2. */
   readonly maxRetries?: number | undefined
-  /**
-   * Replaces the backoff between retries (fed the error that failed). The retry rules and
-   * `maxRetries` still apply; a schedule that ends stops retrying. Default:
-   * {@link defaultRetrySchedule}.
-   */
+  /** Backoff between retries (fed the error; ending stops them). Default {@link defaultRetrySchedule}. */
   readonly retrySchedule?: Schedule.Schedule<unknown, ContainersError> | undefined
-  /**
-   * The longest server-asked wait (`retry-after-ms` / `Retry-After`) honoured. A longer ask
-   * ends the retries with the error instead of retrying early. Default 60 seconds.
-   */
+  /** The longest `retry-after-ms`/`Retry-After` wait honoured; a longer ask ends retrying. Default 60 s. */
   readonly maxRetryAfter?: Duration.DurationInput | undefined
-  /**
-   * How many pages a `stream` or `pages` walk buffers ahead of its consumer (default 1): the
-   * next page is asked for as soon as the one before it is parsed, while the consumer works,
-   * so at most n + 1 pages wait beyond the one in hand. 0: each page is asked for only when
-   * the consumer wants it. A negative or fractional n makes every call fail with
-   * `InvalidRequestError`.
-   */
+  /** How many pages a `stream` or `pages` walk fetches ahead of its consumer. Default 1. */
   readonly pagePrefetch?: number | undefined
-  /**
-   * Send the current span as `traceparent`/`b3` headers. Default true; turn it off when a
-   * cross-origin proxy would reject those headers in a CORS preflight.
-   */
+  /** Send the span as `traceparent`/`b3` headers. Default true; off for a proxy whose CORS refuses them. */
   readonly tracePropagation?: boolean | undefined
-  /**
-   * Adjusts the transport: applied to the provided `HttpClient` before the library's own
-   * request mapping (base URL, auth, headers) is added on top. A transform that wraps the
-   * execution (`transformResponse`, `tap`, a client made with `HttpClient.make` that calls the
-   * given one) sees each request as it is sent, full URL and headers; a `mapRequest` in it runs
-   * first, on the endpoint's path. In `withOptions` it applies on top of the layer's transform.
-   */
+  /** Adjusts the provided `HttpClient` beneath the request mapping; in `withOptions`, over the layer's. */
   readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
 }
 
@@ -107,22 +73,19 @@ export interface ResolvedOptions {
   readonly maxRetryAfter: Duration.Duration
   readonly pagePrefetch: number
   readonly tracePropagation: boolean
+  /** The layer's transforms, composed (the identity when none was given). */
   readonly transformClient: (client: HttpClient.HttpClient) => HttpClient.HttpClient
 }
 
 /**
- * Exponential backoff from 0.5 s doubling to at most 8 s, with each wait shortened by up to a
- * quarter at random so clients that failed together do not retry together.
+ * Backoff from 0.5 s doubling to 8 s, each wait cut by up to a quarter at random to spread retries.
  *
  * @since 0.1.0
  * @category retry
  */
-export const defaultRetrySchedule: Schedule.Schedule<unknown, ContainersError> = Schedule.exponential(
-  "500 millis",
-  2,
-).pipe(
-  Schedule.modifyDelay((delay) => Duration.min(delay, Duration.seconds(8))),
-  Schedule.jitteredWith({ min: 0.75, max: 1 }),
+export const defaultRetrySchedule: Schedule.Schedule<unknown, ContainersError> = Schedule.jitteredWith(
+  Schedule.modifyDelay(Schedule.exponential("500 millis"), (delay) => Duration.min(delay, "8 seconds")),
+  { min: 0.75, max: 1 },
 )
 
 /**
@@ -133,23 +96,20 @@ export const defaultRetrySchedule: Schedule.Schedule<unknown, ContainersError> =
  */
 export const defaultBaseUrl = "https://api.openai.com/v1"
 
+// Options over `base`: records merge, a transform composes over the base's, the rest replace.
 const merge = (base: ResolvedOptions, options: Options): ResolvedOptions => {
-  const transform = options.transformClient
+  const { apiKey, organization, project, timeout, maxRetryAfter, transformClient: transform } = options
   return {
-    apiKey: options.apiKey === undefined ? base.apiKey : Option.some(options.apiKey),
+    apiKey: apiKey === undefined ? base.apiKey : Option.some(apiKey),
     baseUrl: options.baseUrl ?? base.baseUrl,
-    defaultQuery:
-      options.defaultQuery === undefined
-        ? base.defaultQuery
-        : { ...base.defaultQuery, ...options.defaultQuery },
-    organization: options.organization === undefined ? base.organization : Option.some(options.organization),
-    project: options.project === undefined ? base.project : Option.some(options.project),
-    headers: options.headers === undefined ? base.headers : { ...base.headers, ...options.headers },
-    timeout: options.timeout === undefined ? base.timeout : Duration.decode(options.timeout),
+    defaultQuery: { ...base.defaultQuery, ...options.defaultQuery },
+    organization: organization === undefined ? base.organization : Option.some(organization),
+    project: project === undefined ? base.project : Option.some(project),
+    headers: { ...base.headers, ...options.headers },
+    timeout: timeout === undefined ? base.timeout : Duration.decode(timeout),
     maxRetries: options.maxRetries ?? base.maxRetries,
     retrySchedule: options.retrySchedule ?? base.retrySchedule,
-    maxRetryAfter:
-      options.maxRetryAfter === undefined ? base.maxRetryAfter : Duration.decode(options.maxRetryAfter),
+    maxRetryAfter: maxRetryAfter === undefined ? base.maxRetryAfter : Duration.decode(maxRetryAfter),
     pagePrefetch: options.pagePrefetch ?? base.pagePrefetch,
     tracePropagation: options.tracePropagation ?? base.tracePropagation,
     transformClient:
@@ -158,8 +118,7 @@ const merge = (base: ResolvedOptions, options: Options): ResolvedOptions => {
 }
 
 /**
- * The defaults: no key, the public base URL, 10 minute timeout, 2 retries, 60 s cap on
- * server-asked waits, one page of prefetch.
+ * The defaults: no key, the public base URL, 10 min timeout, 2 retries, 60 s wait cap, 1 page ahead.
  *
  * @since 0.1.0
  * @category constants
@@ -199,7 +158,7 @@ export interface Service {
   readonly options: ResolvedOptions
   /** The `HttpClient` the layer was given, before `transformClient` and the request mapping. */
   readonly transport: HttpClient.HttpClient
-  /** What every request goes through: the transport with base URL, query, auth and headers applied. */
+  /** What every request goes through: the transport with the request mapping applied. */
   readonly httpClient: HttpClient.HttpClient
   /** Why no call can be made with these options (a bad header, base URL, timeout, ...), if so. */
   readonly invalid: Option.Option<InvalidRequestError>
@@ -216,30 +175,17 @@ export class ContainersClient extends Context.Tag("@openai-containers/core/Conta
   Service
 >() {}
 
-const build = (transport: HttpClient.HttpClient, options: ResolvedOptions): Service => {
-  const configured = configure(options)
-  return {
-    options,
-    transport,
-    httpClient: configured._tag === "Left" ? transport : configured.right(options.transformClient(transport)),
-    invalid: configured._tag === "Left" ? Option.some(configured.left) : Option.none(),
-  }
-}
-
 /**
- * Builds the service from options, over whatever `HttpClient` is provided. Options are
- * checked here; if no call could work with them, every call fails with that
- * `InvalidRequestError` before anything is sent.
+ * Builds the service from options over the provided `HttpClient`, checking the options once.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make = (options: Options): Effect.Effect<Service, never, HttpClient.HttpClient> =>
-  Effect.map(HttpClient.HttpClient, (transport) => build(transport, resolveOptions(options)))
+  Effect.map(HttpClient.HttpClient, (transport) => configure(resolveOptions(options), transport))
 
 /**
- * The service from options. Provide an `HttpClient` (the Node or browser package does, or the
- * fake API for tests).
+ * The service from options, over an `HttpClient` (from the Node or browser package, or a fake).
  *
  * @since 0.1.0
  * @category layers
@@ -258,9 +204,8 @@ export type ConfigOptions = {
 } & { readonly transformClient?: Options["transformClient"] }
 
 /**
- * The service from `Config`. By default it reads `OPENAI_API_KEY` (as `Redacted`, optional),
- * `OPENAI_BASE_URL`, `OPENAI_ORG_ID` and `OPENAI_PROJECT_ID`; each option given here replaces
- * its default source. `transformClient` is passed as a plain function.
+ * The service from `Config`: by default `OPENAI_API_KEY`, `OPENAI_BASE_URL`, `OPENAI_ORG_ID` and
+ * `OPENAI_PROJECT_ID`, each replaced by the option given here.
  *
  * @since 0.1.0
  * @category layers
@@ -268,7 +213,7 @@ export type ConfigOptions = {
 export const layerConfig = (
   configs: ConfigOptions = {},
 ): Layer.Layer<ContainersClient, ConfigError.ConfigError, HttpClient.HttpClient> => {
-  const env = <A>(config: Config.Config<A>) => Config.map(Config.option(config), Option.getOrUndefined)
+  const env = <A>(config: Config.Config<A>) => Config.withDefault(config, undefined)
   const { transformClient, ...rest } = configs
   const all = {
     apiKey: env(Config.redacted("OPENAI_API_KEY")),
@@ -297,13 +242,18 @@ export type WithClient<X> =
       ? Stream.Stream<A, E, R | ContainersClient>
       : never
 
-type EffectOrStream = Effect.Effect<unknown, unknown, unknown> | Stream.Stream<unknown, unknown, unknown>
+/**
+ * What `withOptions` applies to: an effect or a stream.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export type EffectOrStream =
+  | Effect.Effect<unknown, unknown, unknown>
+  | Stream.Stream<unknown, unknown, unknown>
 
 /**
- * Changes options for one effect or stream (and everything it runs), e.g.
- * `ContainerFiles.retrieve(c, f).pipe(ContainersClient.withOptions({ maxRetries: 0 }))` or
- * `ContainersClient.withOptions(program, { timeout: "5 seconds" })`. The client is rebuilt
- * (and the options checked) once each time the effect or stream runs, not per request.
+ * Changes options for an effect or stream and all it runs, rebuilding the client once per run.
  *
  * @since 0.1.0
  * @category combinators
@@ -312,27 +262,28 @@ export const withOptions: {
   (options: Options): <X extends EffectOrStream>(self: X) => WithClient<X>
   <X extends EffectOrStream>(self: X, options: Options): WithClient<X>
 } = dual(2, (self: EffectOrStream, options: Options): EffectOrStream => {
-  const update = (service: Service) => build(service.transport, merge(service.options, options))
+  const update = (service: Service) => configure(merge(service.options, options), service.transport)
   return Effect.isEffect(self)
     ? Effect.updateService(self, ContainersClient, update)
     : Stream.updateService(self, ContainersClient, update)
 })
 
 /**
- * What a successful response said besides its body: status, request id and headers (the
- * `x-ratelimit-*` ones among them), with credentials blanked and the key scrubbed out.
+ * What a successful response said besides its body: status, request id and headers (credentials blanked).
  *
  * @since 1.0.0
  * @category models
  */
-export type ResponseMetadata = Metadata
+export interface ResponseMetadata {
+  readonly status: number
+  readonly requestId: string | undefined
+  /** Lowercase names; credentials a server sends back blanked, the key scrubbed out. */
+  readonly headers: Readonly<Record<string, string>>
+}
 
 /**
- * Runs an endpoint call and returns its value with the metadata of the response it got, e.g.
- * `const [file, response] = yield* ContainersClient.withResponse(ContainerFiles.retrieve(c, f))`
- * for `response.requestId` or `response.headers["x-ratelimit-remaining-requests"]`. For an
- * effect that makes several calls, the last response wins. An effect that makes no API call is
- * a defect.
+ * Runs an endpoint call, returning its value and its response's metadata (of several calls the last;
+ * none is a defect), e.g. `const [file, { requestId }] = yield* withResponse(ContainerFiles.retrieve(c, f))`.
  *
  * @since 1.0.0
  * @category combinators
@@ -342,13 +293,12 @@ export const withResponse = <A, E, R>(
 ): Effect.Effect<readonly [A, ResponseMetadata], E, R> =>
   Effect.suspend(() => {
     let last: ResponseMetadata | undefined
-    return Effect.locally(self, currentResponseSink, (metadata) => {
+    const record = (metadata: ResponseMetadata) => {
       last = metadata
-    }).pipe(
-      Effect.flatMap((value) =>
-        last === undefined
-          ? Effect.dieMessage("ContainersClient.withResponse: the effect made no API call")
-          : Effect.succeed([value, last] as const),
-      ),
+    }
+    return Effect.flatMap(Effect.locally(self, currentResponseSink, record), (value) =>
+      last === undefined
+        ? Effect.dieMessage("ContainersClient.withResponse: the effect made no API call")
+        : Effect.succeed([value, last] as const),
     )
   })

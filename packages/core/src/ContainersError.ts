@@ -1,6 +1,5 @@
 /**
- * The errors every endpoint can fail with: one tagged class per HTTP status family, plus
- * transport, timeout, decode and input errors. Match them with `Effect.catchTag`.
+ * The errors every endpoint can fail with, one tagged class each: match them with `Effect.catchTag`.
  *
  * @since 0.1.0
  */
@@ -45,19 +44,22 @@ export interface ResponseErrorFields {
 
 const notRetriedSuffix = (note: string | undefined) => (note === undefined ? "" : ` (not retried: ${note})`)
 
-const describeResponse = (self: ResponseErrorFields, detail: string): string => {
-  const id = self.requestId === undefined ? "" : ` [request ${self.requestId}]`
-  return `${self.status} ${detail} (${self.method} ${self.path})${id}${notRetriedSuffix(self.notRetried)}`
-}
+const requestSuffix = (id: string | undefined) => (id === undefined ? "" : ` [request ${id}]`)
+
+const describeResponse = (self: ResponseErrorFields, detail: string): string =>
+  `${self.status} ${detail} (${self.method} ${self.path})${requestSuffix(self.requestId)}${notRetriedSuffix(self.notRetried)}`
+
+type Special = (self: ResponseErrorFields) => string | undefined
 
 type StatusErrorClass<Tag extends string> = new (
   fields: ResponseErrorFields,
 ) => Cause.YieldableError & { readonly _tag: Tag } & Readonly<ResponseErrorFields>
 
-const statusError = <Tag extends string>(tag: Tag, label: string): StatusErrorClass<Tag> =>
+// `special` words the message of a status the API's error object does not cover: a redirect.
+const statusError = <Tag extends string>(tag: Tag, label: string, special?: Special): StatusErrorClass<Tag> =>
   class extends Data.TaggedError(tag)<ResponseErrorFields> {
     override get message(): string {
-      return describeResponse(this, this.error?.message ?? label)
+      return describeResponse(this, special?.(this) ?? this.error?.message ?? label)
     }
   }
 
@@ -113,7 +115,7 @@ export class UnprocessableEntityError extends statusError(
 ) {}
 
 /**
- * 429: rate limited. `retryAfter` is the wait the server asked for, when it asked.
+ * 429: rate limited. The wait the server asked for is in `headers` (`retry-after-ms`, `retry-after`).
  *
  * @since 0.1.0
  * @category errors
@@ -128,43 +130,30 @@ export class RateLimitError extends statusError("RateLimitError", "Rate limit ex
  */
 export class InternalServerError extends statusError("InternalServerError", "Internal server error") {}
 
-// A Location is quoted in the message up to this length (the headers keep it whole).
-const maxLocationLength = 300
-
 /** What a redirect's message says: API calls never follow one, whatever the layer. */
 const redirectLabel = (self: ResponseErrorFields): string | undefined => {
   const rule = "API calls never follow redirects"
-  if (self.status === 0) {
-    // A browser's answer to a redirect under fetch's `redirect: "manual"` (or one that
-    // XMLHttpRequest followed, refused by the browser layer).
+  // Status 0: how a browser answers a redirect under fetch's `redirect: "manual"`.
+  if (self.status === 0)
     return `Redirect refused: ${rule} (the browser hides a redirect's status and Location)`
-  }
   if (self.status < 300 || self.status >= 400 || self.status === 304) return undefined
+  // The message quotes 300 characters of a Location at most; the headers keep it whole.
   const location = self.headers.location
   const to =
-    location === undefined
-      ? ""
-      : ` to ${location.length > maxLocationLength ? `${location.slice(0, maxLocationLength)}…` : location}`
+    location === undefined ? "" : ` to ${location.length > 300 ? `${location.slice(0, 300)}…` : location}`
   return `Redirect${to} not followed: ${rule}`
 }
 
 /**
- * Any other non-2xx status. A redirect (3xx, or status 0: a browser's opaque redirect) is one
- * too: API calls never follow one; it is returned as it came, and the default policy does not
- * retry it.
+ * Any other non-2xx status, a redirect among them (3xx, or a browser's opaque 0): never followed or retried.
  *
  * @since 0.1.0
  * @category errors
  */
-export class ApiError extends statusError("ApiError", "Unexpected status") {
-  override get message(): string {
-    return describeResponse(this, redirectLabel(this) ?? this.error?.message ?? "Unexpected status")
-  }
-}
+export class ApiError extends statusError("ApiError", "Unexpected status", redirectLabel) {}
 
 /**
- * The request never got a complete response: DNS, refused or reset connection, a body cut
- * short.
+ * The request never got a complete response: DNS, refused or reset connection, a body cut short.
  *
  * @since 0.1.0
  * @category errors
@@ -173,10 +162,7 @@ export class ConnectionError extends Data.TaggedError("ConnectionError")<{
   readonly method: string
   readonly path: string
   readonly description: string
-  /**
-   * `request`: sending, or waiting for the response; `body`: the response came, reading its
-   * body failed (the server may have acted on the request).
-   */
+  /** `request`: sending or awaiting the response; `body`: reading it (the server may have acted). */
   readonly phase: "request" | "body"
   readonly cause?: unknown
   readonly notRetried?: string
@@ -196,10 +182,7 @@ export class TimeoutError extends Data.TaggedError("TimeoutError")<{
   readonly method: string
   readonly path: string
   readonly timeout: Duration.Duration
-  /**
-   * `response`: waiting for headers and a JSON body; `idle`: a content stream went quiet;
-   * `deadline`: a content stream's overall deadline passed (see `ContainerFiles.content`).
-   */
+  /** `response`: no headers or JSON body; `idle`: content went quiet; `deadline`: content took too long. */
   readonly phase: "response" | "idle" | "deadline"
   readonly notRetried?: string
 }> {
@@ -233,14 +216,12 @@ export class ResponseDecodeError extends Data.TaggedError("ResponseDecodeError")
   readonly notRetried?: string
 }> {
   override get message(): string {
-    const id = this.requestId === undefined ? "" : ` [request ${this.requestId}]`
-    return `Could not decode the ${this.status} response of ${this.method} ${this.path}${id}: ${this.issue}${notRetriedSuffix(this.notRetried)}`
+    return `Could not decode the ${this.status} response of ${this.method} ${this.path}${requestSuffix(this.requestId)}: ${this.issue}${notRetriedSuffix(this.notRetried)}`
   }
 }
 
 /**
- * Bad input, rejected before anything was sent: a parameter, a header value, or a client
- * option no call can work with (a zero timeout, say).
+ * Bad input (a parameter, a header, a client option), rejected before anything was sent.
  *
  * @since 0.1.0
  * @category errors
@@ -304,6 +285,16 @@ const tags: ReadonlySet<string> = new Set([
 export const isContainersError = (u: unknown): u is ContainersError =>
   Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && tags.has(u._tag)
 
+const byStatus: Readonly<Record<number, new (fields: ResponseErrorFields) => StatusError>> = {
+  400: BadRequestError,
+  401: AuthenticationError,
+  403: PermissionDeniedError,
+  404: NotFoundError,
+  409: ConflictError,
+  422: UnprocessableEntityError,
+  429: RateLimitError,
+}
+
 /**
  * The error class for a non-2xx status.
  *
@@ -311,22 +302,6 @@ export const isContainersError = (u: unknown): u is ContainersError =>
  * @category constructors
  */
 export const fromStatus = (fields: ResponseErrorFields): StatusError => {
-  switch (fields.status) {
-    case 400:
-      return new BadRequestError(fields)
-    case 401:
-      return new AuthenticationError(fields)
-    case 403:
-      return new PermissionDeniedError(fields)
-    case 404:
-      return new NotFoundError(fields)
-    case 409:
-      return new ConflictError(fields)
-    case 422:
-      return new UnprocessableEntityError(fields)
-    case 429:
-      return new RateLimitError(fields)
-    default:
-      return fields.status >= 500 ? new InternalServerError(fields) : new ApiError(fields)
-  }
+  const StatusClass = byStatus[fields.status] ?? (fields.status >= 500 ? InternalServerError : ApiError)
+  return new StatusClass(fields)
 }

@@ -1,17 +1,24 @@
 /**
- * Schemas for every request and response of the Containers API. Field names are the API's own
- * (snake_case) in both the encoded and decoded form, so the REST reference reads directly.
- * Timestamps stay unix seconds (numbers) everywhere.
- *
- * Responses decode what the spec guarantees and no more: open strings (`object`, `status`,
- * `source`, `memory_limit`) accept values the API adds later, unknown fields are ignored, and
- * optional fields that come back `null` decode as absent.
+ * Schemas for every request and response, with the API's own snake_case names and unix seconds.
+ * Responses decode what the spec guarantees and no more: open strings accept values the API adds
+ * later, unknown fields are ignored, and optional fields that come back `null` decode as absent.
  *
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
 
 const optional = <S extends Schema.Schema.Any>(schema: S) => Schema.optionalWith(schema, { nullable: true })
+
+// A page of a list endpoint; `first_id`/`last_id` may be absent when `data` is empty.
+const page = <S extends Schema.Schema.Any>(item: S) => ({
+  object: Schema.Literal("list"),
+  data: Schema.Array(item),
+  first_id: optional(Schema.String),
+  last_id: optional(Schema.String),
+  has_more: Schema.Boolean,
+})
+
+const deleted = { id: Schema.String, object: Schema.String, deleted: Schema.Boolean }
 
 /**
  * Sort order by `created_at`.
@@ -64,10 +71,6 @@ export const ContainerListParams = Schema.Struct({
  */
 export type ContainerListParams = typeof ContainerListParams.Type
 
-// ---------------------------------------------------------------------------------------------
-// Container files
-// ---------------------------------------------------------------------------------------------
-
 /**
  * A file in a container.
  *
@@ -79,7 +82,6 @@ export class ContainerFile extends Schema.Class<ContainerFile>("ContainerFile")(
   /** `container.file` today. */
   object: Schema.String,
   container_id: Schema.String,
-  /** Unix seconds. */
   created_at: Schema.Number,
   bytes: Schema.Number,
   /** Path inside the container, e.g. `/mnt/data/report.csv`. */
@@ -94,30 +96,19 @@ export class ContainerFile extends Schema.Class<ContainerFile>("ContainerFile")(
  * @since 0.1.0
  * @category models
  */
-export class ContainerFileList extends Schema.Class<ContainerFileList>("ContainerFileList")({
-  object: Schema.Literal("list"),
-  data: Schema.Array(ContainerFile),
-  first_id: optional(Schema.String),
-  last_id: optional(Schema.String),
-  has_more: Schema.Boolean,
-}) {}
+export class ContainerFileList extends Schema.Class<ContainerFileList>("ContainerFileList")(
+  page(ContainerFile),
+) {}
 
 /**
- * The answer to a container file delete.
+ * The answer to a container file delete (`object`: `container.file.deleted` today).
  *
  * @since 0.1.0
  * @category models
  */
-export class ContainerFileDeleted extends Schema.Class<ContainerFileDeleted>("ContainerFileDeleted")({
-  id: Schema.String,
-  /** `container.file.deleted` today. */
-  object: Schema.String,
-  deleted: Schema.Boolean,
-}) {}
-
-// ---------------------------------------------------------------------------------------------
-// Containers
-// ---------------------------------------------------------------------------------------------
+export class ContainerFileDeleted extends Schema.Class<ContainerFileDeleted>("ContainerFileDeleted")(
+  deleted,
+) {}
 
 /**
  * Memory limits the API accepts when creating a container.
@@ -161,11 +152,9 @@ export class Container extends Schema.Class<Container>("Container")({
   /** `container` today. */
   object: Schema.String,
   name: Schema.String,
-  /** Unix seconds. */
   created_at: Schema.Number,
   /** e.g. `running`. */
   status: Schema.String,
-  /** Unix seconds. */
   last_active_at: optional(Schema.Number),
   expires_after: optional(ExpiresAfter),
   /** One of {@link MemoryLimit} today. */
@@ -179,30 +168,15 @@ export class Container extends Schema.Class<Container>("Container")({
  * @since 0.1.0
  * @category models
  */
-export class ContainerList extends Schema.Class<ContainerList>("ContainerList")({
-  object: Schema.Literal("list"),
-  data: Schema.Array(Container),
-  first_id: optional(Schema.String),
-  last_id: optional(Schema.String),
-  has_more: Schema.Boolean,
-}) {}
+export class ContainerList extends Schema.Class<ContainerList>("ContainerList")(page(Container)) {}
 
 /**
- * The answer to a container delete.
+ * The answer to a container delete (`object`: `container.deleted` today).
  *
  * @since 0.1.0
  * @category models
  */
-export class ContainerDeleted extends Schema.Class<ContainerDeleted>("ContainerDeleted")({
-  id: Schema.String,
-  /** `container.deleted` today. */
-  object: Schema.String,
-  deleted: Schema.Boolean,
-}) {}
-
-// ---------------------------------------------------------------------------------------------
-// Create container body
-// ---------------------------------------------------------------------------------------------
+export class ContainerDeleted extends Schema.Class<ContainerDeleted>("ContainerDeleted")(deleted) {}
 
 const NonEmptyString = Schema.String.pipe(Schema.minLength(1))
 
@@ -237,8 +211,7 @@ export const InlineSkill = Schema.Struct({
 })
 
 /**
- * A secret injected for an allowlisted domain. The value is `Redacted` so it never shows in
- * logs or errors; it is revealed only in the request body.
+ * A secret injected for an allowlisted domain; its `Redacted` value shows only in the request body.
  *
  * @since 0.1.0
  * @category params

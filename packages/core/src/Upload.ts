@@ -1,7 +1,5 @@
 /**
- * What `ContainerFiles.create({ file })` uploads: a file name, a content type and a source of
- * bytes. Bytes, Blobs and factory-made streams are replayable (sent again on a retry); a
- * plain stream is one-shot and never replayed.
+ * What `ContainerFiles.create({ file })` uploads; all but a plain stream are sent again on a retry.
  *
  * @since 0.1.0
  */
@@ -48,12 +46,7 @@ export interface Upload {
  * @category models
  */
 export interface Options {
-  /**
-   * Default: the Blob's type, else a guess from the file name, else `application/octet-stream`.
-   * Visible ASCII and spaces only: `ContainerFiles.create` refuses an empty one, or one with
-   * CR, LF or another character a part head cannot carry, with `InvalidRequestError` before
-   * sending. (The file name needs no such care: it is escaped, so it stays on its line.)
-   */
+  /** Default: the Blob's type, else a guess from the name. Visible ASCII and spaces only, else refused. */
   readonly contentType?: string | undefined
 }
 
@@ -82,10 +75,16 @@ export const guessContentType = (name: string): string => {
   return (dot >= 0 ? types[name.slice(dot + 1).toLowerCase()] : undefined) ?? "application/octet-stream"
 }
 
+const upload = (name: string, source: Source, type?: string, size?: number): Upload => ({
+  _tag: "Upload",
+  name,
+  contentType: type ?? guessContentType(name),
+  size,
+  source,
+})
+
 /**
- * The general constructor, for sources the others do not cover (the Node package builds
- * `NodeUpload.fromPath` on it). `open` is run once per attempt; set `replayable: false` if it
- * cannot be run twice. `contentType` is checked as in {@link Options}.
+ * The general constructor (`NodeUpload.fromPath` uses it): `open` runs per attempt unless not `replayable`.
  *
  * @since 0.1.0
  * @category constructors
@@ -96,13 +95,13 @@ export const make = (options: {
   readonly replayable: boolean
   readonly size?: number | undefined
   readonly contentType?: string | undefined
-}): Upload => ({
-  _tag: "Upload",
-  name: options.name,
-  contentType: options.contentType ?? guessContentType(options.name),
-  size: options.size,
-  source: { _tag: "Stream", open: options.open, replayable: options.replayable },
-})
+}): Upload =>
+  upload(
+    options.name,
+    { _tag: "Stream", open: options.open, replayable: options.replayable },
+    options.contentType,
+    options.size,
+  )
 
 /**
  * Bytes already in memory. Replayable.
@@ -110,36 +109,22 @@ export const make = (options: {
  * @since 0.1.0
  * @category constructors
  */
-export const fromBytes = (name: string, bytes: Uint8Array, options: Options = {}): Upload => ({
-  _tag: "Upload",
-  name,
-  contentType: options.contentType ?? guessContentType(name),
-  size: bytes.byteLength,
-  source: { _tag: "Bytes", bytes },
-})
+export const fromBytes = (name: string, bytes: Uint8Array, options: Options = {}): Upload =>
+  upload(name, { _tag: "Bytes", bytes }, options.contentType, bytes.byteLength)
 
 /**
- * A Blob or File, streamed by the HTTP client without copying it into memory. The name
- * defaults to the File's name. Replayable.
+ * A Blob or File, streamed without copying it; the name defaults to the File's. Replayable.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const fromBlob = (blob: Blob, name?: string, options: Options = {}): Upload => {
   const fileName = name ?? ("name" in blob && typeof blob.name === "string" ? blob.name : "")
-  return {
-    _tag: "Upload",
-    name: fileName,
-    contentType: options.contentType ?? (blob.type === "" ? guessContentType(fileName) : blob.type),
-    size: blob.size,
-    source: { _tag: "Blob", blob },
-  }
+  return upload(fileName, { _tag: "Blob", blob }, options.contentType ?? (blob.type || undefined), blob.size)
 }
 
 /**
- * A stream read as it is sent. One-shot: it is never replayed, so a retryable failure is
- * returned (saying it was not retried) and a second `create` with it fails with
- * `InvalidRequestError`. Give `size` to send a Content-Length.
+ * A stream read as it is sent, one-shot (never retried or sent twice); `size` gives a Content-Length.
  *
  * @since 0.1.0
  * @category constructors
@@ -150,17 +135,14 @@ export const fromStream = (
   options: Options & { readonly size?: number | undefined } = {},
 ): Upload => {
   let opened = false
+  const sent = `The one-shot upload stream for "${name}" was already sent`
   return make({
     name,
     size: options.size,
     contentType: options.contentType,
     replayable: false,
     open: Effect.suspend(() => {
-      if (opened) {
-        return Effect.fail(
-          new InvalidRequestError({ message: `The one-shot upload stream for "${name}" was already sent` }),
-        )
-      }
+      if (opened) return Effect.fail(new InvalidRequestError({ message: sent }))
       opened = true
       return Effect.succeed(stream)
     }),

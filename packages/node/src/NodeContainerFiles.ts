@@ -16,8 +16,7 @@ import * as internal from "./internal/download.js"
 import * as NodeUpload from "./NodeUpload.js"
 
 /**
- * How far a transfer is: bytes so far, and the total when known (the file's size for an
- * upload; the response's Content-Length for a download, `undefined` without one).
+ * How far a transfer is: bytes so far, and the total when known (a download's Content-Length).
  *
  * @since 0.1.0
  * @category models
@@ -36,16 +35,12 @@ export interface Progress {
 export interface DownloadOptions {
   /** Called once when the response headers arrive (`bytes: 0`), then after each write to the file. */
   readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
-  /**
-   * The longest the whole download may take (see `ContainerFiles.ContentOptions.deadline`);
-   * past it the download fails with a `TimeoutError` of phase `deadline`. Off by default.
-   */
+  /** The longest the whole download may take (see `ContainerFiles.ContentOptions.deadline`). */
   readonly deadline?: Duration.DurationInput | undefined
 }
 
 /**
- * Upload the file at `path` into the container, streamed in constant memory and re-read on
- * each retry. The container sees it under the path's last segment unless `name` is given.
+ * Upload the file at `path`, streamed in constant memory and re-read on each retry.
  *
  * @since 0.1.0
  * @category endpoints
@@ -58,17 +53,10 @@ export const upload = (
   Effect.flatMap(NodeUpload.fromPath(path, options), (file) => ContainerFiles.create(containerId, { file }))
 
 /**
- * Download a container file's content to `path` in constant memory. Bytes go to a temp file
- * beside the target (`.<name>.<random>.download`, the name cut so the whole stays within 255
- * bytes), renamed over the target only once all of them are written and synced; on any failure
- * or interruption the temp file is removed and the target is left as it was.
- *
- * The target is checked before any request: a directory, a missing directory, or anything but a
- * regular file fails with `InvalidRequestError` naming the path. A symbolic link is followed: the
- * file it points to is replaced (the temp file sits beside that file) and the link stays; a link
- * that leads nowhere fails with `InvalidRequestError`. A replaced file keeps its permission bits
- * (`0o777`), the temp file has them from its creation. Other file-system failures are
- * `PlatformError`s.
+ * Download a file's content to `path` in constant memory, through a temp file renamed over the
+ * target once synced (removed on failure or interruption). A directory or other non-regular file,
+ * a link to nothing or a missing directory fails with `InvalidRequestError` before any request; a
+ * symbolic link is followed, and a replaced file keeps its permission bits.
  *
  * @since 0.1.0
  * @category endpoints

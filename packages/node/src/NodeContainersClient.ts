@@ -1,7 +1,5 @@
 /**
- * `ContainersClient` over Node's HTTP stack: the platform's undici client
- * (`NodeHttpClient.makeUndici`), with a `User-Agent` naming this library, compressed JSON
- * asked for and every compressed body decoded, and proxies from the environment on request.
+ * `ContainersClient` over Node's HTTP stack: the platform's undici client, proxies on request.
  *
  * @since 0.1.0
  */
@@ -15,8 +13,7 @@ import type * as Scope from "effect/Scope"
 import * as internal from "./internal/transport.js"
 
 /**
- * The `User-Agent` sent unless the options' headers set one:
- * `@openai-containers/node/<version> node/<version>`.
+ * The `User-Agent` sent unless the headers set one: `@openai-containers/node/<version> node/<version>`.
  *
  * @since 0.1.0
  * @category constants
@@ -30,15 +27,9 @@ export const userAgent: string = internal.userAgent
  * @category models
  */
 export interface TransportOptions {
-  /**
-   * Any undici `Dispatcher` (an `Agent` with your own settings, a `ProxyAgent`, a mock). The
-   * layer uses it as given and leaves its lifetime to you.
-   */
+  /** Any undici `Dispatcher` (an `Agent`, a `ProxyAgent`, a mock), used as given; its lifetime is yours. */
   readonly dispatcher?: Undici.Dispatcher | undefined
-  /**
-   * Honour `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` (undici's `EnvHttpProxyAgent`). Ignored
-   * when `dispatcher` is given. Default false: a fresh keep-alive `Agent` per layer.
-   */
+  /** Honour `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` unless `dispatcher` is given. Default false. */
   readonly proxyFromEnv?: boolean | undefined
 }
 
@@ -54,18 +45,14 @@ const dispatcher = (options: TransportOptions): Effect.Effect<Undici.Dispatcher,
   options.dispatcher !== undefined
     ? Effect.succeed(options.dispatcher)
     : Effect.acquireRelease(
-        Effect.sync(() =>
-          options.proxyFromEnv === true ? new Undici.EnvHttpProxyAgent() : new Undici.Agent(),
-        ),
+        Effect.sync(() => (options.proxyFromEnv ? new Undici.EnvHttpProxyAgent() : new Undici.Agent())),
         // Aborts whatever is still in flight and closes every connection.
         (agent) => Effect.promise(() => agent.destroy()),
       )
 
 /**
- * The `HttpClient` the layers use: the platform's undici client over one keep-alive
- * dispatcher for the layer's lifetime (destroyed on release unless it is yours). It adds the
- * library `User-Agent` unless one is set, asks for `gzip, br` on JSON requests, decodes gzip,
- * deflate and br bodies (JSON and content alike), and sends `FormData` uploads as a stream.
+ * The `HttpClient` the layers use: undici over one keep-alive dispatcher for the layer's lifetime,
+ * with the library `User-Agent` and gzip, deflate and br bodies decoded.
  *
  * @since 0.1.0
  * @category layers
@@ -73,25 +60,21 @@ const dispatcher = (options: TransportOptions): Effect.Effect<Undici.Dispatcher,
 export const layerHttpClient = (options: TransportOptions = {}): Layer.Layer<HttpClient.HttpClient> =>
   Layer.scoped(HttpClient.HttpClient, Effect.map(dispatcher(options), internal.make))
 
-const split = ({ dispatcher, proxyFromEnv, ...client }: Options) => ({
-  client,
-  transport: { dispatcher, proxyFromEnv },
-})
-
 /**
  * `ContainersClient` from options, over {@link layerHttpClient}.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options = {}): Layer.Layer<ContainersClient.ContainersClient> => {
-  const { client, transport } = split(options)
-  return Layer.provide(ContainersClient.layer(client), layerHttpClient(transport))
-}
+export const layer = ({
+  dispatcher,
+  proxyFromEnv,
+  ...client
+}: Options = {}): Layer.Layer<ContainersClient.ContainersClient> =>
+  Layer.provide(ContainersClient.layer(client), layerHttpClient({ dispatcher, proxyFromEnv }))
 
 /**
- * `ContainersClient` from `Config` (by default `OPENAI_API_KEY`, `OPENAI_BASE_URL`,
- * `OPENAI_ORG_ID`, `OPENAI_PROJECT_ID`), over {@link layerHttpClient}.
+ * `ContainersClient` from `Config` (see `ContainersClient.layerConfig`), over {@link layerHttpClient}.
  *
  * @since 0.1.0
  * @category layers

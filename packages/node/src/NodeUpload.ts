@@ -18,25 +18,17 @@ import type { Progress } from "./NodeContainerFiles.js"
  * @category models
  */
 export interface Options {
-  /**
-   * Default: guessed from the file name, else `application/octet-stream`. Visible ASCII and
-   * spaces only (see `Upload.Options`): anything else is refused before the file is read.
-   */
+  /** Default: guessed from the file name. Visible ASCII and spaces only (see `Upload.Options`). */
   readonly contentType?: string | undefined
   /** The name the container sees. Default: the path's last segment. */
   readonly name?: string | undefined
-  /**
-   * Called as bytes are read into the request body (bounded by backpressure, so close to the
-   * bytes sent). Starts again from 0 if the upload is retried.
-   */
+  /** Called as bytes are read into the request body; starts again from 0 on a retry. */
   readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
 }
 
 /**
- * A file on disk, streamed in constant memory. Its size is read now (a missing file or a
- * directory fails with `InvalidRequestError` before anything is sent) and sent as the
- * Content-Length; the file is re-opened for every retry, and one that changed size since
- * fails that attempt with `InvalidRequestError`.
+ * A file on disk, streamed in constant memory and re-opened for every retry. Its size, read now
+ * (no regular file: `InvalidRequestError`), is the Content-Length; a changed size fails the attempt.
  *
  * @since 0.1.0
  * @category constructors
@@ -46,31 +38,24 @@ export const fromPath = (
   options: Options = {},
 ): Effect.Effect<Upload.Upload, ContainersError.InvalidRequestError> =>
   Effect.map(fileSize(path), (size) => {
-    const onProgress = options.onProgress
+    const report = (bytes: number) => options.onProgress?.({ bytes, total: size }) ?? Effect.void
+    const withProgress = (bytes: Stream.Stream<Uint8Array, unknown>) =>
+      Stream.concat(
+        Stream.execute(report(0)),
+        Stream.mapAccumEffect(bytes, 0, (done, chunk) =>
+          Effect.as(report(done + chunk.byteLength), [done + chunk.byteLength, chunk] as const),
+        ),
+      )
     return Upload.make({
       name: options.name ?? nodePath.basename(path),
       contentType: options.contentType,
       size,
       replayable: true,
       open: Effect.flatMap(fileSize(path), (now) => {
-        if (now !== size) {
-          return Effect.fail(
-            new ContainersError.InvalidRequestError({
-              message: `${path} changed size from ${size} to ${now} bytes since the upload was made`,
-            }),
-          )
-        }
+        const message = `${path} changed size from ${size} to ${now} bytes since the upload was made`
+        if (now !== size) return Effect.fail(new ContainersError.InvalidRequestError({ message }))
         const bytes = readExactly(path, size)
-        if (onProgress === undefined) return Effect.succeed(bytes)
-        return Effect.succeed(
-          Stream.concat(
-            Stream.execute(onProgress({ bytes: 0, total: size })),
-            Stream.mapAccumEffect(bytes, 0, (done, chunk) => {
-              const next = done + chunk.byteLength
-              return Effect.as(onProgress({ bytes: next, total: size }), [next, chunk] as const)
-            }),
-          ),
-        )
+        return Effect.succeed(options.onProgress === undefined ? bytes : withProgress(bytes))
       }),
     })
   })

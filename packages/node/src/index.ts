@@ -1,6 +1,5 @@
 /**
- * Node.js support for `@openai-containers/core`: the HTTP layer, uploads from a path and
- * downloads to a path.
+ * Node.js support for `@openai-containers/core`: the HTTP layer, uploads and downloads by path.
  *
  * @since 0.1.0
  */

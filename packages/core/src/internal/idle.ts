@@ -1,12 +1,7 @@
 /**
- * An idle timeout for a byte stream that costs one fiber per stream, not per chunk.
- *
- * `Stream.timeoutFail` races every pull against a timer (two forked fibers and a timer per
- * chunk); on a 64 KiB-chunk download that cut throughput to about a third. Here one producer
- * fiber pulls the source into a one-slot mailbox and one watchdog fiber sleeps until the
- * current wait for the source could reach the timeout. The mailbox is two callbacks rather
- * than a `Queue`: the hand-off happens once per chunk, and a `Queue` there cost a third of the
- * download's throughput.
+ * An idle timeout costing a fiber per stream, not per chunk (`Stream.timeoutFail` forks two fibers
+ * and a timer per pull: a third of a download's throughput). A producer pulls into a one-slot
+ * mailbox of two callbacks (a `Queue` cost as much); a watchdog sleeps until the wait could expire.
  */
 import type * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
@@ -18,9 +13,8 @@ import * as Stream from "effect/Stream"
 type Pulled<A, E> = Exit.Exit<Chunk.Chunk<A>, Option.Option<E>>
 
 /**
- * Fails with `onIdle()` when the source has been asked for bytes and sent none for `timeout`.
- * The source is read one chunk ahead of the consumer; time the consumer spends on a chunk
- * while that read-ahead chunk waits does not count as idle.
+ * Fails with `onIdle()` when the source was asked for bytes and sent none for `timeout`; time
+ * the consumer spends while a chunk read ahead waits does not count.
  */
 export const idleTimeout = <A, E, R, E2>(
   self: Stream.Stream<A, E, R>,
@@ -32,9 +26,8 @@ export const idleTimeout = <A, E, R, E2>(
       const clock = yield* Effect.clock
       const millis = Duration.toMillis(timeout)
       const pull = yield* Stream.toPull(self)
-      // The chunk (or end, or failure) read ahead, not yet taken.
+      // The chunk (or end, or failure) read ahead; the idle failure is handed out after it.
       let slot: Pulled<A, E | E2> | undefined
-      // Set once by the watchdog; handed out after the slot is empty.
       let idleFailure: Pulled<A, E | E2> | undefined
       // The consumer waiting for a chunk, or the producer waiting for the slot to empty.
       let taker: ((pulled: Pulled<A, E | E2>) => void) | undefined
@@ -42,44 +35,44 @@ export const idleTimeout = <A, E, R, E2>(
       // When the producer started waiting for the source; -1 while it is not waiting.
       let waitingSince = -1
 
+      // Hands `pulled` to the waiting consumer, if there is one.
+      const give = (pulled: Pulled<A, E | E2>): boolean => {
+        const waiting = taker
+        taker = undefined
+        waiting?.(pulled)
+        return waiting !== undefined
+      }
+
       const put = (pulled: Pulled<A, E | E2>) =>
         Effect.async<void>((resume) => {
-          if (taker !== undefined) {
-            const waiting = taker
-            taker = undefined
-            waiting(pulled)
-            return resume(Effect.void)
-          }
-          if (slot === undefined) {
-            slot = pulled
-            return resume(Effect.void)
-          }
-          putter = () => {
+          const store = () => {
             slot = pulled
             resume(Effect.void)
           }
+          if (give(pulled)) return resume(Effect.void)
+          if (slot === undefined) return store()
+          putter = store
           return Effect.sync(() => {
             putter = undefined
           })
         })
 
-      const take = Effect.flatten(
-        Effect.async<Pulled<A, E | E2>>((resume) => {
-          if (slot !== undefined) {
-            const pulled = slot
-            slot = undefined
-            const waiting = putter
-            putter = undefined
-            waiting?.()
-            return resume(Effect.succeed(pulled))
-          }
-          if (idleFailure !== undefined) return resume(Effect.succeed(idleFailure))
-          taker = (pulled) => resume(Effect.succeed(pulled))
-          return Effect.sync(() => {
-            taker = undefined
-          })
-        }),
-      )
+      // An `Exit` is an effect: the consumer is resumed with the pulled result itself.
+      const take = Effect.async<Chunk.Chunk<A>, Option.Option<E | E2>>((resume) => {
+        if (slot !== undefined) {
+          const pulled = slot
+          slot = undefined
+          const waiting = putter
+          putter = undefined
+          waiting?.()
+          return resume(pulled)
+        }
+        if (idleFailure !== undefined) return resume(idleFailure)
+        taker = resume
+        return Effect.sync(() => {
+          taker = undefined
+        })
+      })
 
       const produce: Effect.Effect<void, never, R> = Effect.suspend(() => {
         waitingSince = clock.unsafeCurrentTimeMillis()
@@ -92,15 +85,10 @@ export const idleTimeout = <A, E, R, E2>(
       )
 
       const watch: Effect.Effect<void> = Effect.suspend(() => {
-        if (waitingSince < 0) return Effect.zipRight(Effect.sleep(millis), watch)
-        const idle = clock.unsafeCurrentTimeMillis() - waitingSince
+        const idle = waitingSince < 0 ? 0 : clock.unsafeCurrentTimeMillis() - waitingSince
         if (idle < millis) return Effect.zipRight(Effect.sleep(millis - idle), watch)
         idleFailure = Exit.fail(Option.some(onIdle()))
-        if (taker !== undefined) {
-          const waiting = taker
-          taker = undefined
-          waiting(idleFailure)
-        }
+        give(idleFailure)
         return Effect.void
       })
 

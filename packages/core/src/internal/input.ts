@@ -1,35 +1,36 @@
-/**
- * Input checks that run before anything is sent: ids as path segments, parameters against
- * their schemas.
- */
+/** Input checks that run before anything is sent: ids as path segments, parameters by schema. */
 import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { InvalidRequestError } from "../ContainersError.js"
 
-/**
- * Encodes an id as one path segment. Empty, `.` and `..` would change the path's meaning, so
- * they are refused; everything else is percent-encoded (`/`, `?`, `#`, `%` included).
- */
+/** Encodes an id as one path segment; empty, `.` and `..` would change the path, so are refused. */
 export const encodeId = (what: string, id: unknown): Effect.Effect<string, InvalidRequestError> => {
-  if (typeof id !== "string" || id.length === 0) {
-    return Effect.fail(new InvalidRequestError({ message: `${what} must be a non-empty string` }))
-  }
-  if (id === "." || id === "..") {
-    return Effect.fail(new InvalidRequestError({ message: `${what} cannot be "${id}"` }))
-  }
+  const invalid = (problem: string) => Effect.fail(new InvalidRequestError({ message: `${what} ${problem}` }))
+  if (typeof id !== "string" || id.length === 0) return invalid("must be a non-empty string")
+  if (id === "." || id === "..") return invalid(`cannot be "${id}"`)
   try {
     return Effect.succeed(encodeURIComponent(id))
   } catch {
     // encodeURIComponent throws on a lone UTF-16 surrogate, which no URL can carry.
-    return Effect.fail(new InvalidRequestError({ message: `${what} is not valid Unicode` }))
+    return invalid("is not valid Unicode")
   }
 }
 
+/** A container's path (or its file's), the ids encoded as segments and named as span attributes. */
+export const resource = (containerId: string, fileId?: string) => {
+  const attributes: Record<string, string> = { "openai.container_id": containerId }
+  if (fileId !== undefined) attributes["openai.file_id"] = fileId
+  return Effect.zipWith(
+    encodeId("container id", containerId),
+    fileId === undefined ? Effect.succeed("") : Effect.map(encodeId("file id", fileId), (f) => `/files/${f}`),
+    (c, file) => ({ path: `/containers/${c}${file}`, attributes }),
+  )
+}
+
 /**
- * Folds a field's issues into one line. A union reports one issue per member ("Expected "1g",
- * actual "2g"", "Expected "4g", ..."): those merge into `Expected "1g" | "4g", actual "2g"`; the
- * `undefined` member of an optional field is noise and is dropped.
+ * Folds a field's issues into one line: a union's per-member issues merge into `Expected "1g" |
+ * "4g", actual "2g"`, and the `undefined` member of an optional field is dropped as noise.
  */
 const describeField = (messages: ReadonlyArray<string>): string => {
   const useful = messages.filter((m) => !m.startsWith("Expected undefined,"))
@@ -49,20 +50,18 @@ export const validate = <A, I>(
 ): ((input: A) => Effect.Effect<A, InvalidRequestError>) => {
   const check = Schema.validate(schema)
   return (input) =>
-    check(input).pipe(
-      Effect.mapError((error) => {
-        const byField = new Map<string, Array<string>>()
-        for (const issue of ParseResult.ArrayFormatter.formatErrorSync(error)) {
-          const field = issue.path.join(".")
-          byField.set(field, [...(byField.get(field) ?? []), issue.message])
-        }
-        const lines = Array.from(byField, ([field, messages]) => {
-          const text = describeField(messages)
-          return field === "" ? text : `${field}: ${text}`
-        })
-        return new InvalidRequestError({ message: `Invalid ${what}: ${lines.join("; ")}` })
-      }),
-    )
+    Effect.mapError(check(input), (error) => {
+      const byField = new Map<string, Array<string>>()
+      for (const issue of ParseResult.ArrayFormatter.formatErrorSync(error)) {
+        const field = issue.path.join(".")
+        byField.set(field, [...(byField.get(field) ?? []), issue.message])
+      }
+      const lines = Array.from(byField, ([field, messages]) => {
+        const text = describeField(messages)
+        return field === "" ? text : `${field}: ${text}`
+      })
+      return new InvalidRequestError({ message: `Invalid ${what}: ${lines.join("; ")}` })
+    })
 }
 
 // URL encoding turns a lone UTF-16 surrogate into U+FFFD: the server would get another value.

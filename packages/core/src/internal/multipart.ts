@@ -1,11 +1,8 @@
-/**
- * The `multipart/form-data` body for an upload. Bytes and Blobs go as `FormData`, which every
- * fetch and Node's client stream natively; a stream source is framed here, chunk by chunk,
- * so nothing is copied whole.
- */
+/** The multipart body of an upload: bytes and Blobs as `FormData`, a stream framed here chunk by chunk. */
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
+import { InvalidRequestError } from "../ContainersError.js"
 import type { Upload } from "../Upload.js"
 import type { Body } from "./request.js"
 
@@ -15,21 +12,15 @@ const encoder = new TextEncoder()
 // name stays on its one line (FormData bodies are escaped the same way by the platform).
 const escapeName = (name: string) => name.replace(/"/g, "%22").replace(/\r/g, "%0D").replace(/\n/g, "%0A")
 
-// A part's Content-Type is written as given on a stream upload, and becomes a Blob's type on
-// the others, which keeps only U+0020 to U+007E (anything else silently turns the type into
-// ""). So a content type is refused unless it is all visible ASCII and spaces: then no
-// constructor can add a line to the part head or change the type sent.
+// A stream part's Content-Type is written as given, and a Blob's type silently becomes "" with
+// anything outside U+0020-U+007E: so only visible ASCII and spaces pass, on every source.
 const unsafeContentType = /[^\x20-\x7e]/
 
-/** Why `upload` cannot be sent, if it cannot: checked by `create` before any request. */
-export const uploadProblem = (upload: Upload): string | undefined => {
+const problem = (upload: Upload): string | undefined => {
   if (upload.name.length === 0) return "The upload needs a file name"
   if (upload.contentType.trim().length === 0) return `The content type of upload "${upload.name}" is empty`
   if (unsafeContentType.test(upload.contentType)) {
-    return (
-      `The content type of upload "${upload.name}" contains CR, LF, a control character or one ` +
-      "outside visible ASCII"
-    )
+    return `The content type of upload "${upload.name}" contains CR, LF, a control character or one outside visible ASCII`
   }
   return undefined
 }
@@ -40,7 +31,7 @@ const randomBoundary = () => {
 }
 
 /** Frames a stream as the one `file` part of a multipart body. */
-export const streamBody = (upload: Upload, source: Stream.Stream<Uint8Array, unknown>): HttpBody.HttpBody => {
+const streamBody = (upload: Upload, source: Stream.Stream<Uint8Array, unknown>): HttpBody.HttpBody => {
   const boundary = randomBoundary()
   const head = encoder.encode(
     `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${escapeName(upload.name)}"\r\n` +
@@ -55,8 +46,10 @@ export const streamBody = (upload: Upload, source: Stream.Stream<Uint8Array, unk
   )
 }
 
-/** The request body for `ContainerFiles.create({ file })`. */
-export const uploadBody = (upload: Upload): Body => {
+/** The request body for `ContainerFiles.create({ file })`, or why `upload` cannot be sent. */
+export const uploadBody = (upload: Upload): Effect.Effect<Body, InvalidRequestError> => {
+  const refused = problem(upload)
+  if (refused !== undefined) return Effect.fail(new InvalidRequestError({ message: refused }))
   const source = upload.source
   switch (source._tag) {
     case "Bytes":
@@ -68,20 +61,20 @@ export const uploadBody = (upload: Upload): Body => {
               // The Blob copies the bytes, so a view over a SharedArrayBuffer is fine too.
               type: upload.contentType,
             })
-      return {
+      return Effect.succeed({
         replayable: true,
         make: Effect.sync(() => {
           const form = new FormData()
           form.append("file", blob, upload.name)
           return HttpBody.formData(form)
         }),
-      }
+      })
     }
     case "Stream":
-      return {
+      return Effect.succeed({
         replayable: source.replayable,
         // A failing source surfaces from the HTTP client as a transport error of the request.
         make: Effect.map(source.open, (stream) => streamBody(upload, stream)),
-      }
+      })
   }
 }

@@ -1,6 +1,4 @@
-/**
- * Cursor pagination as a stream of pages, with a bounded prefetch.
- */
+/** Cursor pagination as a stream of pages, with a bounded prefetch. */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Schema from "effect/Schema"
@@ -11,11 +9,7 @@ import * as Request from "./request.js"
 
 const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === "object" && u !== null
 
-/**
- * The cursor after a page, read from its raw JSON, or none when it was the last. For a page
- * that decodes, this is what the decoded page says (`last_id`, else the last item's id); for
- * one that does not, the walk fails on its decode before anything of it is emitted.
- */
+/** The cursor after a page, from its raw JSON (`last_id`, else the last item's id), if not the last. */
 const nextCursor = (raw: unknown): Option.Option<string> => {
   if (!isRecord(raw) || raw.has_more !== true || !Array.isArray(raw.data) || raw.data.length === 0) {
     return Option.none()
@@ -26,14 +20,8 @@ const nextCursor = (raw: unknown): Option.Option<string> => {
 }
 
 /**
- * Walks the pages of `endpoint` (its query's `after`, if any, is where the walk starts). The
- * endpoint is built and its parameters checked once; each later page only changes `after`.
- * Each page request runs the full retry policy, so a failed page is fetched again with the
- * same cursor: nothing is lost or repeated.
- *
- * With `pagePrefetch` n > 0 the walk runs in its own fiber behind a buffer of n pages: the
- * next request goes out as soon as a page's body is parsed, while the consumer works. The
- * schema check of each page runs on the consumer's side, beside the next page's request.
+ * Walks the pages of `endpoint` from its `after`, each request retried with the same cursor. With
+ * `pagePrefetch` n > 0 it runs n pages ahead; each page's schema check runs on the consumer's side.
  */
 export const pages = <A, I, R>(
   endpoint: Effect.Effect<Request.Endpoint, ContainersError, R>,

@@ -7,16 +7,14 @@ import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as Intervals from "effect/ScheduleIntervals"
 import type { ResolvedOptions } from "../ContainersClient.js"
 import type { ContainersError } from "../ContainersError.js"
+import { withNote } from "./failures.js"
 
 /** Statuses worth another try: timeouts, lock conflicts, rate limits, server failures. */
 const retryableStatus = (status: number) =>
   status === 408 || status === 409 || status === 429 || status >= 500
 
-/**
- * Whether the default rules retry this error. `x-should-retry` overrides the status rule;
- * a malformed JSON body is retried only for GETs, where asking again is harmless.
- */
-export const isRetryable = (error: ContainersError): boolean => {
+/** Whether the default rules retry this error; `x-should-retry` overrides the status rule. */
+const isRetryable = (error: ContainersError): boolean => {
   switch (error._tag) {
     case "ConnectionError":
     case "TimeoutError":
@@ -37,15 +35,12 @@ export const isRetryable = (error: ContainersError): boolean => {
 }
 
 /** The wait the server asked for, in milliseconds: `retry-after-ms`, else `Retry-After`. */
-export const serverAskedWait = (
+const serverAskedWait = (
   headers: Readonly<Record<string, string>>,
   nowMillis: number,
 ): Option.Option<number> => {
-  const ms = headers["retry-after-ms"]
-  if (ms !== undefined) {
-    const value = Number.parseFloat(ms)
-    if (Number.isFinite(value) && value >= 0) return Option.some(value)
-  }
+  const ms = Number.parseFloat(headers["retry-after-ms"] ?? "")
+  if (Number.isFinite(ms) && ms >= 0) return Option.some(ms)
   const after = headers["retry-after"]
   if (after === undefined) return Option.none()
   if (/^\s*\d+(\.\d+)?\s*$/.test(after)) return Option.some(Number.parseFloat(after) * 1000)
@@ -53,38 +48,35 @@ export const serverAskedWait = (
   return Number.isNaN(date) ? Option.none() : Option.some(Math.max(0, date - nowMillis))
 }
 
-/** What to do after a failed attempt. */
-export type Decision =
-  | { readonly _tag: "Fail"; readonly note?: string }
-  | { readonly _tag: "Retry"; readonly waitMillis: number; readonly state: unknown }
-
-/**
- * Decides whether attempt `retriesSoFar + 1` fails for good or waits and retries. `state` is
- * the retry schedule's state, threaded through the attempts of one call.
- */
-export const decide = (
+/** Runs `once`, retrying it by the policy, the schedule's state threaded through the attempts. */
+export const retrying = <A>(
   options: ResolvedOptions,
-  error: ContainersError,
-  retriesSoFar: number,
-  state: unknown,
+  once: Effect.Effect<A, ContainersError>,
   replayable: boolean,
-): Effect.Effect<Decision> =>
-  Effect.gen(function* () {
-    if (!isRetryable(error) || retriesSoFar >= options.maxRetries) return { _tag: "Fail" } as const
-    if (!replayable) return { _tag: "Fail", note: "the request body is a one-shot stream" } as const
-    const now = yield* Clock.currentTimeMillis
-    const asked = "headers" in error ? serverAskedWait(error.headers, now) : Option.none()
-    if (Option.isSome(asked) && asked.value > Duration.toMillis(options.maxRetryAfter)) {
-      return {
-        _tag: "Fail",
-        note: `the server asked to wait ${Math.ceil(asked.value)} ms, over the ${Duration.format(options.maxRetryAfter)} cap`,
-      } as const
-    }
-    const schedule: Schedule.Schedule<unknown, ContainersError> = options.retrySchedule
-    const [next, , decision] = yield* schedule.step(now, error, retriesSoFar === 0 ? schedule.initial : state)
-    if (ScheduleDecision.isDone(decision)) return { _tag: "Fail", note: "the retry schedule ended" } as const
-    const waitMillis = Option.isSome(asked)
-      ? asked.value
-      : Math.max(0, Intervals.start(decision.intervals) - now)
-    return { _tag: "Retry", waitMillis, state: next } as const
-  })
+): Effect.Effect<A, ContainersError> => {
+  const schedule: Schedule.Schedule<unknown, ContainersError> = options.retrySchedule
+  const cap = options.maxRetryAfter
+  const loop = (retries: number, state: unknown): Effect.Effect<A, ContainersError> =>
+    Effect.catchAll(once, (error) =>
+      Effect.gen(function* () {
+        const fail = (note?: string) => Effect.fail(withNote(error, note))
+        if (!isRetryable(error) || retries >= options.maxRetries) return yield* fail()
+        if (!replayable) return yield* fail("the request body is a one-shot stream")
+        const now = yield* Clock.currentTimeMillis
+        const asked = "headers" in error ? serverAskedWait(error.headers, now) : Option.none()
+        if (Option.isSome(asked) && asked.value > Duration.toMillis(cap)) {
+          return yield* fail(
+            `the server asked to wait ${Math.ceil(asked.value)} ms, over the ${Duration.format(cap)} cap`,
+          )
+        }
+        const [next, , decision] = yield* schedule.step(now, error, retries === 0 ? schedule.initial : state)
+        if (ScheduleDecision.isDone(decision)) return yield* fail("the retry schedule ended")
+        yield* Effect.annotateCurrentSpan("http.request.resend_count", retries + 1)
+        yield* Effect.sleep(
+          Option.isSome(asked) ? asked.value : Math.max(0, Intervals.start(decision.intervals) - now),
+        )
+        return yield* loop(retries + 1, next)
+      }),
+    )
+  return loop(0, undefined)
+}

@@ -11,12 +11,8 @@ import { ContainersError } from "@openai-containers/core"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 
-/**
- * How much of a file one read takes. 64 KiB, under glibc's threshold for mapping an allocation
- * on its own, so freed buffers are reused: uploading 1 GiB peaked at 126-129 MiB RSS with
- * 64 KiB reads against 123-141 MiB with 256 KiB ones (five runs each of a probe build of
- * `scripts/memory.ts`, whose client started at 61 MiB).
- */
+// 64 KiB reads: under glibc's threshold for mapping an allocation on its own, so freed buffers
+// are reused (a 1 GiB upload peaked lower and steadier in RSS than with 256 KiB reads).
 const chunkSize = 64 * 1024
 
 const describe = (path: string, error: PlatformError.PlatformError): string =>
@@ -37,19 +33,14 @@ export const fileSize = (path: string): Effect.Effect<number, ContainersError.In
   )
 
 /**
- * Reads exactly `size` bytes of the file. The size went into the request's Content-Length,
- * so a file that shrank while being sent fails the upload instead of sending a short body.
- *
- * A Node read stream, not the platform's `FileSystem.stream`, which allocated about 47 KiB of
- * JavaScript objects per chunk read (a 1 GiB upload: 267 MiB of garbage, against 60 MiB with
- * this) and took twice the CPU to read a file.
+ * Reads exactly `size` bytes, the Content-Length: a file that shrank fails instead of sending less.
+ * A Node read stream: `FileSystem.stream` made about 4x the garbage and took twice the CPU.
  */
 export const readExactly = (path: string, size: number): Stream.Stream<Uint8Array, unknown> =>
   Stream.suspend(() => {
     if (size === 0) return Stream.empty
     let read = 0
-    // `end` is inclusive. The read stream opens the file when this stream starts and closes
-    // it when it ends or is destroyed (the upload stopped).
+    // `end` is inclusive; the read stream closes the file when it ends or is destroyed.
     const bytes = Stream.mapChunks(
       NodeStream.fromReadable<unknown, Uint8Array>(
         () => nodeFs.createReadStream(path, { start: 0, end: size - 1, highWaterMark: chunkSize }),

@@ -1,8 +1,6 @@
 /**
- * The Node transport: the platform's undici client (`NodeHttpClient.makeUndici`) with what the
- * API needs on top, through the platform's own combinators: the library `User-Agent`,
- * `Accept-Encoding` on JSON requests and decoded bodies, and `FormData` sent as a stream
- * (undici's dispatcher does not take the global `FormData`).
+ * The Node transport: undici with the library `User-Agent`, compressed bodies decoded, and
+ * `FormData` sent as a stream (undici's dispatcher does not take the global one).
  */
 import { pipeline, Readable, type Transform } from "node:stream"
 import type { ReadableStream as WebStream } from "node:stream/web"
@@ -39,25 +37,14 @@ const decoders: Readonly<Record<string, Decoder>> = {
 /** A decoded JSON body may not grow past this: a small compressed body can expand enormously. */
 const maxJsonBytes = 64 * 1024 * 1024
 
-/**
- * A multipart `FormData` body (bytes and Blob uploads) as a stream: Node's `Response`
- * encodes it, reading Blobs lazily, so nothing is copied whole.
- */
-const formDataAsStream = (
-  request: HttpClientRequest.HttpClientRequest,
-): HttpClientRequest.HttpClientRequest => {
+/** A `FormData` body as a stream, encoded by Node's `Response`, which reads Blobs lazily. */
+const formDataAsStream = (request: HttpClientRequest.HttpClientRequest) => {
   if (request.body._tag !== "FormData") return request
-  const encoded = new Response(request.body.formData)
-  const contentType = encoded.headers.get("content-type") ?? "multipart/form-data"
-  const body = encoded.body
+  const { body, headers } = new Response(request.body.formData)
   if (body === null) return request
-  return HttpClientRequest.setBody(
-    request,
-    HttpBody.stream(
-      Stream.fromReadableStream({ evaluate: () => body, onError: (cause) => cause }),
-      contentType,
-    ),
-  )
+  const stream = Stream.fromReadableStream({ evaluate: () => body, onError: (cause) => cause })
+  const contentType = headers.get("content-type") ?? "multipart/form-data"
+  return HttpClientRequest.setBody(request, HttpBody.stream(stream, contentType))
 }
 
 const prepare = (request: HttpClientRequest.HttpClientRequest): HttpClientRequest.HttpClientRequest => {
@@ -70,10 +57,7 @@ const prepare = (request: HttpClientRequest.HttpClientRequest): HttpClientReques
   return next
 }
 
-const withBody = (
-  response: HttpClientResponse.HttpClientResponse,
-  body: BodyInit,
-): HttpClientResponse.HttpClientResponse => {
+const withBody = (response: HttpClientResponse.HttpClientResponse, body: BodyInit) => {
   const headers = new Headers()
   for (const name in response.headers) {
     if (name !== "content-encoding" && name !== "content-length") headers.set(name, response.headers[name]!)
@@ -85,10 +69,9 @@ const withBody = (
 }
 
 /**
- * A response whose `Content-Encoding` is gzip, deflate or br, with its body decoded (and the
- * encoding and length headers dropped, as fetch does); any other response as it came. A JSON
- * body (small, and read whole anyway) is decoded in one call; a zlib stream per page cost
- * more than the page's own request. Other bodies are decoded as they stream.
+ * A gzip, deflate or br body decoded, its encoding and length headers dropped as fetch does. A
+ * JSON body is decoded in one call (a zlib stream per page cost more than its request); others
+ * as they stream.
  */
 const decode = (
   response: HttpClientResponse.HttpClientResponse,
@@ -110,8 +93,7 @@ const decode = (
       }),
     )
   }
-  // An error on either side (a broken body, bytes that are not what they claim) reaches the
-  // consumer through the decoder, as a failed read.
+  // A broken body or bad bytes reach the consumer through the decoder, as a failed read.
   const body = Stream.toReadableStream(response.stream) as unknown as WebStream // same class, typed twice (DOM, Node)
   const decoded = pipeline(Readable.fromWeb(body), decoder.stream(), () => {})
   return Effect.succeed(withBody(response, Readable.toWeb(decoded) as unknown as ReadableStream)) // as above
